@@ -1,0 +1,232 @@
+"""Compare a model with an expected architecture and name the first difference.
+
+An expected architecture is a list of ``LayerSpec`` (built with ``conv``, ``pool``, ``dense``,
+``dropout``, ``flatten``) or another model (``assert_same_architecture``). Messages read like
+"layer 7: expected Conv2D with 256 filters, found 128 filters".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from .errors import CheckError
+from .summary import LayerSummary, check_is_model, same_activation, summarize
+
+# An activation spec that accepts any nonlinearity (tanh as in 1998, relu today, ...).
+NONLINEAR = "nonlinear"
+MAX_OR_AVERAGE = ("MaxPooling2D", "AveragePooling2D")
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One expected layer. Fields left as None are not checked."""
+
+    kind: str | tuple[str, ...]
+    filters: int | None = None
+    kernel_size: tuple | None = None
+    strides: tuple | None = None
+    padding: str | None = None
+    pool_size: tuple | None = None
+    units: int | None = None
+    rate: float | None = None
+    activation: str | None = None
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return self.kind if isinstance(self.kind, tuple) else (self.kind,)
+
+    def describe(self) -> str:
+        return " or ".join(self.kinds)
+
+
+def _pair(value) -> tuple:
+    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+
+
+def conv(filters, kernel_size, strides=1, padding="valid", activation="relu") -> LayerSpec:
+    return LayerSpec("Conv2D", filters=filters, kernel_size=_pair(kernel_size),
+                     strides=_pair(strides), padding=padding, activation=activation)
+
+
+def pool(pool_size=2, strides=None, kind="MaxPooling2D", padding="valid") -> LayerSpec:
+    strides = pool_size if strides is None else strides  # Keras' own default
+    return LayerSpec(kind, pool_size=_pair(pool_size), strides=_pair(strides), padding=padding)
+
+
+def dense(units, activation=None) -> LayerSpec:
+    return LayerSpec("Dense", units=units, activation=activation or "linear")
+
+
+def dropout(rate) -> LayerSpec:
+    return LayerSpec("Dropout", rate=rate)
+
+
+def flatten() -> LayerSpec:
+    return LayerSpec("Flatten")
+
+
+def spec_of(summary: LayerSummary) -> LayerSpec:
+    """The exact spec a summarized layer satisfies (to compare two models)."""
+    names = {f.name for f in fields(LayerSpec)}
+    return LayerSpec(**{k: v for k, v in vars(summary).items() if k in names})
+
+
+def build_reference(spec: list[LayerSpec], input_shape) -> "keras.Model":
+    """A model made from a spec: it gives every layer's expected output shape and parameters."""
+    import keras
+    from keras import layers
+
+    model = keras.Sequential([keras.Input(shape=tuple(input_shape))])
+    for s in spec:
+        kind = s.kinds[0]
+        activation = "relu" if s.activation == NONLINEAR else s.activation
+        if kind == "Conv2D":
+            layer = layers.Conv2D(s.filters, s.kernel_size, strides=s.strides, padding=s.padding,
+                                  activation=activation)
+        elif kind == "Dense":
+            layer = layers.Dense(s.units, activation=activation)
+        elif kind in MAX_OR_AVERAGE:
+            layer = getattr(layers, kind)(s.pool_size, strides=s.strides, padding=s.padding or "valid")
+        elif kind == "Dropout":
+            layer = layers.Dropout(s.rate)
+        elif kind == "Flatten":
+            layer = layers.Flatten()
+        else:
+            raise ValueError(f"build_reference does not know how to build {kind}")
+        model.add(layer)
+    return model
+
+
+# What each checked field is called in a message, given its value.
+_PHRASES = {
+    "filters": lambda v: f"{v} filters",
+    "units": lambda v: f"{v} units",
+    "kernel_size": lambda v: f"kernel {'x'.join(map(str, v))}",
+    "pool_size": lambda v: f"pool size {'x'.join(map(str, v))}",
+    "strides": lambda v: f"strides {v[0] if len(set(v)) == 1 else 'x'.join(map(str, v))}",
+    "padding": lambda v: f'padding="{v}"',
+    "rate": lambda v: f"rate {v:g}",
+    "activation": lambda v: ("a nonlinear activation (tanh, relu, ...)" if v == NONLINEAR
+                             else f'activation "{v}"'),
+}
+
+
+def _activation_matches(expected, found) -> bool:
+    if expected == NONLINEAR:
+        return found not in (None, "linear")
+    return same_activation(expected, found)
+
+
+def first_difference(summary: LayerSummary, spec: LayerSpec) -> str | None:
+    """What differs between a layer and its spec, in words; None when it matches."""
+    where = f"layer {summary.index} ({summary.name})"
+    if summary.kind not in spec.kinds:
+        return f"{where}: expected {spec.describe()}, found {summary.describe()}"
+    for name, phrase in _PHRASES.items():
+        expected, found = getattr(spec, name), getattr(summary, name)
+        if expected is None:
+            continue
+        ok = _activation_matches(expected, found) if name == "activation" else expected == found
+        if not ok:
+            found_text = phrase(found) if found is not None else "none"
+            if name == "activation" and found in (None, "linear"):
+                found_text = "no activation"
+            return f"{where}: expected {summary.kind} with {phrase(expected)}, found {found_text}"
+    return None
+
+
+def _compare(model, specs: list[LayerSpec], reference: list[LayerSummary] | None, ignore=()):
+    found = [s for s in summarize(model) if s.kind not in ignore]
+    for summary, spec in zip(found, specs):
+        problem = first_difference(summary, spec)
+        if problem:
+            raise CheckError(problem)
+    if len(found) > len(specs):
+        extra = ", ".join(s.describe() for s in found[len(specs):])
+        raise CheckError(
+            f"expected {len(specs)} layers, found {len(found)}: remove the extra layers after "
+            f"layer {found[len(specs) - 1].index if specs else 0} ({extra})")
+    if len(found) < len(specs):
+        missing = ", ".join(s.describe() for s in specs[len(found):])
+        raise CheckError(f"expected {len(specs)} layers, found {len(found)}: missing at the end: {missing}")
+    if reference is None:
+        return
+    for summary, ref in zip(found, reference):
+        where = f"layer {summary.index} ({summary.describe()})"
+        if ref.output_shape is not None and summary.output_shape != ref.output_shape:
+            raise CheckError(f"{where}: expected output shape {ref.output_shape}, found {summary.output_shape}")
+        if summary.params != ref.params:
+            raise CheckError(f"{where}: expected {ref.params:,} parameters, found {summary.params:,}")
+
+
+def assert_layers(model, spec: list[LayerSpec], ignore=()) -> None:
+    """Layer kinds and hyperparameters match the spec, in order."""
+    _compare(model, spec, None, ignore)
+
+
+def assert_input_shape(model, input_shape, how_built: str = "the model") -> None:
+    check_is_model(model)
+    expected = (None, *tuple(input_shape))
+    found = tuple(model.input_shape) if not isinstance(model.input_shape, list) else model.input_shape
+    if found != expected:
+        raise CheckError(
+            f"{how_built} takes inputs of shape {found}, expected {expected}: "
+            "build the model from the input_shape argument instead of a fixed shape")
+
+
+def assert_output_shape(model, output_shape, how_built: str = "the model") -> None:
+    check_is_model(model)
+    expected = (None, *tuple(output_shape))
+    found = tuple(model.output_shape)
+    if found != expected:
+        raise CheckError(
+            f"{how_built} gives outputs of shape {found}, expected {expected}: "
+            "the last layer should have num_classes units")
+
+
+def assert_matches_spec(model, spec: list[LayerSpec], input_shape) -> None:
+    """Input shape, layers, every output shape and every parameter count match the spec."""
+    assert_input_shape(model, input_shape)
+    reference = summarize(build_reference(spec, input_shape))
+    _compare(model, spec, reference)
+
+
+def assert_same_architecture(model, reference, ignore=("Dropout",)) -> None:
+    """Same layers, shapes and parameters as a reference model (e.g. keras.applications.VGG16).
+
+    Layers of the kinds in ``ignore`` are skipped on both sides: Dropout has no parameters and
+    does not change shapes, and keras.applications leaves it out.
+    """
+    expected = [s for s in summarize(reference) if s.kind not in ignore]
+    assert_input_shape(model, reference.input_shape[1:])
+    _compare(model, [spec_of(s) for s in expected], expected, ignore)
+
+
+def assert_param_count(model, expected: int, what: str = "the model") -> None:
+    check_is_model(model)
+    found = int(model.count_params())
+    if found != expected:
+        diff = found - expected
+        more = f"{abs(diff):,} {'more' if diff > 0 else 'fewer'}"
+        raise CheckError(f"{what} has {found:,} parameters, expected {expected:,} ({more})")
+
+
+WEIGHT_KINDS = {"Dense", "Conv1D", "Conv2D", "Conv3D", "SeparableConv2D", "DepthwiseConv2D",
+                "Conv2DTranspose"}
+
+
+def count_weight_layers(model) -> dict[str, int]:
+    """How many layers of each weight-carrying kind the model has, e.g. {'Conv2D': 13, 'Dense': 3}."""
+    counts: dict[str, int] = {}
+    for s in summarize(model):
+        if s.kind in WEIGHT_KINDS:
+            counts[s.kind] = counts.get(s.kind, 0) + 1
+    return counts
+
+
+def assert_weight_layers(model, **expected: int) -> None:
+    """E.g. ``assert_weight_layers(vgg16, Conv2D=13, Dense=3)``."""
+    found = count_weight_layers(model)
+    for kind, n in expected.items():
+        if found.get(kind, 0) != n:
+            raise CheckError(f"expected {n} {kind} layers, found {found.get(kind, 0)}")
