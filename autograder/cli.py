@@ -1,0 +1,98 @@
+"""The ``keras-course`` command: what students, self-learners and instructors run."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .course import CourseError, load_course
+from .nbgrader_cmd import NbgraderError
+
+
+def _check(args) -> int:
+    from .notebook_check import NotebookError, check_notebook
+
+    status = 0
+    for path in args.notebooks:
+        print(f"running {path} ...", file=sys.stderr, flush=True)
+        try:
+            report = check_notebook(path, timeout=args.timeout, kernel_name=args.kernel,
+                                    kernel_log=args.kernel_log)
+        except NotebookError as error:
+            print(f"error: {error}", file=sys.stderr)
+            status = 2
+            continue
+        print(report.table())
+        if not report.passed and status == 0:
+            status = 1
+    return status
+
+
+def _release(args) -> int:
+    from .assign import release
+
+    course = load_course(args.course)
+    for folder in release(course, args.chapters or None):
+        print(f"released {folder.name} -> {folder}")
+    return 0
+
+
+def _start(args) -> int:
+    """Release every chapter into a work folder and open JupyterLab on it."""
+    from .assign import copy_to_workspace, release
+
+    course = load_course(args.course)
+    work = Path(args.work).resolve()
+    print(f"Releasing {len(course.chapters)} chapter(s) of {course.title} ...", flush=True)
+    for line in copy_to_workspace(release(course), work):
+        print(line)
+    if args.no_lab:
+        return 0
+    lab = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={work}",
+           f"--ServerApp.port={args.port}", "--ServerApp.ip=127.0.0.1"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        lab.append("--allow-root")  # Jupyter refuses root without it (containers, CI)
+    if args.no_browser:
+        lab.append("--no-browser")
+    print(f"Opening JupyterLab on {work} (Ctrl-C to stop)", flush=True)
+    os.execv(sys.executable, lab)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="keras-course", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    check = commands.add_parser("check", help="run a notebook headless and report its public checks")
+    check.add_argument("notebooks", nargs="+", type=Path, metavar="NOTEBOOK")
+    check.add_argument("--timeout", type=int, default=600, help="seconds a cell may run (default 600)")
+    check.add_argument("--kernel", help="Jupyter kernel name (default: the notebook's own)")
+    check.add_argument("--kernel-log", action="store_true", help="show the kernel's own log on stderr")
+    check.set_defaults(run=_check)
+
+    course_help = "the course folder holding course.toml (default: found from the current folder)"
+    rel = commands.add_parser("release", help="generate the student version of chapters (nbgrader)")
+    rel.add_argument("chapters", nargs="*", help="chapter ids (default: all)")
+    rel.add_argument("--course", help=course_help)
+    rel.set_defaults(run=_release)
+
+    start = commands.add_parser("start", help="release the course into a work folder and open JupyterLab")
+    start.add_argument("--course", help=course_help)
+    start.add_argument("--work", default="work", help="where your copies of the chapters go (default: ./work)")
+    start.add_argument("--port", type=int, default=8888)
+    start.add_argument("--no-browser", action="store_true", help="do not open a browser window")
+    start.add_argument("--no-lab", action="store_true", help="release and copy only; do not start JupyterLab")
+    start.set_defaults(run=_start)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (CourseError, NbgraderError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

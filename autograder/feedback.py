@@ -1,0 +1,27 @@
+"""Feedback that shows students their results but never the hidden tests.
+
+nbgrader's autograded notebooks hold the hidden tests again (they are put back for grading), and
+IPython tracebacks quote the failing line. These preprocessors run in ``nbgrader
+generate_feedback`` (see course/nbgrader_config.py): nbgrader's own ClearHiddenTests removes the
+hidden regions from the cell sources, and ``ScrubTracebacks`` cuts each error in a graded cell
+down to its one-line message, which the checks write to teach.
+"""
+
+from __future__ import annotations
+
+from nbconvert.preprocessors import Preprocessor
+
+
+def is_graded(cell) -> bool:
+    return bool(cell.get("metadata", {}).get("nbgrader", {}).get("grade"))
+
+
+class ScrubTracebacks(Preprocessor):
+    """Replace the traceback of every error in a graded cell by 'ErrorName: message'."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code" and is_graded(cell):
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
+        return cell, resources

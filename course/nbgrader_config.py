@@ -1,0 +1,26 @@
+"""nbgrader configuration of the course. The manifest (course.toml) is the one place that
+names the course and its chapters; instructor notebooks live in ../source."""
+
+import os
+from pathlib import Path
+
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
+from autograder.course import load_course
+from autograder.feedback import ScrubTracebacks
+
+c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
+course = load_course(Path(__file__).resolve().parent)
+
+c.CourseDirectory.root = str(course.root)
+c.CourseDirectory.course_id = course.id
+c.CourseDirectory.source_directory = os.path.relpath(course.source, course.root)
+
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+
+# Training cells take seconds on a GPU but can take minutes on a shared CPU grader.
+c.Execute.timeout = 600
+
+# Feedback goes to students: no hidden-test source, no tracebacks that quote it.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, ScrubTracebacks, CSSHTMLHeaderPreprocessor]
