@@ -12,7 +12,7 @@ import inspect
 from dataclasses import asdict, dataclass, field
 from html import escape
 
-from .exercises import tests_for
+from .exercises import public_tests
 
 RESULT_MIME = "application/vnd.keras-course.check+json"
 
@@ -140,7 +140,7 @@ def check(exercise: str, namespace: dict | None = None, *, raise_on_failure: boo
     """
     if namespace is None:
         namespace = inspect.currentframe().f_back.f_globals
-    tests = tests_for(exercise)
+    tests = public_tests(exercise)
     needed = _remembering(namespace, {name for test in tests for name in test.needs})
     result = CheckResult(exercise, [_run(test, needed) for test in tests])
     _show(result)

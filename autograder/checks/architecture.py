@@ -137,10 +137,12 @@ def first_difference(summary: LayerSummary, spec: LayerSpec) -> str | None:
 
 def _compare(model, specs: list[LayerSpec], reference: list[LayerSummary] | None, ignore=()):
     found = [s for s in summarize(model) if s.kind not in ignore]
+    # With a layer missing or added in the middle, the count is the more useful half of the story.
+    count = f"expected {len(specs)} layers, found {len(found)}; " if len(found) != len(specs) else ""
     for summary, spec in zip(found, specs):
         problem = first_difference(summary, spec)
         if problem:
-            raise CheckError(problem)
+            raise CheckError(count + problem)
     if len(found) > len(specs):
         extra = ", ".join(s.describe() for s in found[len(specs):])
         raise CheckError(

@@ -55,7 +55,7 @@ def exercise_ids() -> list[str]:
     return list(_REGISTRY)
 
 
-def tests_for(exercise: str) -> list[PublicTest]:
+def public_tests(exercise: str) -> list[PublicTest]:
     _load_chapters()
     if exercise not in _REGISTRY:
         known = ", ".join(sorted(_REGISTRY)) or "none"

@@ -1,0 +1,234 @@
+"""Other ways to answer chapter 5: correct ones written differently, and wrong ones.
+
+Each entry replaces the source of one solution cell (by grade id). A correct variant must pass
+the public and hidden tests; a wrong one must fail with a message that says what is wrong.
+"""
+
+# --- correct, written differently -----------------------------------------------------------
+
+LENET_FUNCTIONAL_RELU_LAYERS = '''
+def build_lenet5(input_shape=(32, 32, 1), num_classes=10):
+    inputs = keras.Input(input_shape, name="digits")
+    x = layers.Conv2D(filters=6, kernel_size=(5, 5), name="c1")(inputs)
+    x = layers.Activation("relu")(x)
+    x = layers.MaxPool2D(pool_size=(2, 2))(x)
+    x = layers.Conv2D(16, (5, 5), padding="valid")(x)
+    x = layers.ReLU()(x)
+    x = layers.MaxPooling2D()(x)
+    x = layers.Flatten()(x)
+    for units in (120, 84):
+        x = layers.Dense(units)(x)
+        x = layers.Activation("tanh")(x)
+    x = layers.Dense(num_classes)(x)
+    outputs = layers.Softmax()(x)
+    return keras.Model(inputs=inputs, outputs=outputs)
+'''
+
+ALEXNET_SEQUENTIAL_ACTIVATION_LAYERS = '''
+def build_alexnet(input_shape=(227, 227, 3), num_classes=1000):
+    model = keras.Sequential(name="my_alexnet")
+    model.add(keras.Input(shape=input_shape))
+    for filters, size, stride, padding in [(96, 11, 4, "valid"), (256, 5, 1, "same")]:
+        model.add(layers.Conv2D(filters, size, strides=(stride, stride), padding=padding))
+        model.add(layers.ReLU())
+        model.add(layers.MaxPool2D(pool_size=3, strides=2))
+    for filters in (384, 384, 256):
+        model.add(layers.Conv2D(filters, 3, padding="same", activation=keras.activations.relu))
+    model.add(layers.MaxPool2D((3, 3), (2, 2)))
+    model.add(layers.Flatten())
+    for _ in range(2):
+        model.add(layers.Dense(4096))
+        model.add(layers.Activation("relu"))
+        model.add(layers.Dropout(rate=0.5))
+    model.add(layers.Dense(num_classes))
+    model.add(layers.Activation("softmax"))
+    return model
+'''
+
+VGG_BLOCK_ACTIVATION_LAYERS = '''
+def vgg_block(x, filters, num_convs):
+    convs = [layers.Conv2D(filters, (3, 3), padding="same") for _ in range(num_convs)]
+    for conv in convs:
+        x = layers.ReLU()(conv(x))
+    return layers.MaxPool2D(pool_size=(2, 2), strides=(2, 2))(x)
+'''
+
+VGG_TABLE_WITH_SEQUENTIAL_HEAD = '''
+CONFIGS = {"A": (1, 1, 2, 2, 2), "B": (2, 2, 2, 2, 2), "D": (2, 2, 3, 3, 3), "E": (2, 2, 4, 4, 4)}
+DEPTH_TO_CONFIG = {11: "A", 13: "B", 16: "D", 19: "E"}
+
+
+def build_vgg(depth=16, input_shape=(224, 224, 3), num_classes=1000):
+    try:
+        convs = CONFIGS[DEPTH_TO_CONFIG[depth]]
+    except KeyError:
+        raise ValueError(f"no VGG with {depth} weight layers") from None
+    inputs = keras.Input(input_shape)
+    x = inputs
+    for i, n in enumerate(convs):
+        x = vgg_block(x, min(64 * 2 ** i, 512), n)
+    head = keras.Sequential([
+        layers.Flatten(),
+        layers.Dense(4096, activation="relu"), layers.Dropout(0.5),
+        layers.Dense(4096, activation="relu"), layers.Dropout(0.5),
+        layers.Dense(num_classes, activation="softmax"),
+    ])
+    return keras.Model(inputs, head(x))
+'''
+
+PLOT_WITH_ADD_SUBPLOT = '''
+def plot_history(history):
+    h = history.history
+    fig = plt.figure(figsize=(9, 3))
+    left = fig.add_subplot(1, 2, 1)
+    left.plot(h["loss"], "o-", label="train")
+    left.plot(h["val_loss"], "o-", label="val")
+    left.set(xlabel="epoch", ylabel="cross-entropy", title="Loss")
+    left.legend()
+    right = fig.add_subplot(1, 2, 2)
+    right.plot(h["accuracy"], label="train")
+    right.plot(h["val_accuracy"], label="val")
+    right.set_xlabel("epoch")
+    right.set_ylabel("accuracy")
+    right.legend(loc="lower right")
+    return fig
+'''
+
+TRAIN_WITH_PREPARE_IMAGES = '''
+from autograder.data import prepare_images
+
+keras.utils.set_random_seed(1)
+lenet = build_lenet5()
+lenet.compile(optimizer=keras.optimizers.Adam(learning_rate=2e-3),
+              loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"], jit_compile=False)
+history = lenet.fit(prepare_images(data.x_train, pad_to=32), data.y_train, batch_size=128,
+                    epochs=12, validation_split=0.15, verbose=0)
+test_accuracy = lenet.evaluate(prepare_images(data.x_test, pad_to=32), data.y_test, verbose=0,
+                               return_dict=True)["accuracy"]
+'''
+
+WRITTEN_DIFFERENTLY = {
+    "build_lenet5": LENET_FUNCTIONAL_RELU_LAYERS,
+    "build_alexnet": ALEXNET_SEQUENTIAL_ACTIVATION_LAYERS,
+    "vgg_block": VGG_BLOCK_ACTIVATION_LAYERS,
+    "build_vgg": VGG_TABLE_WITH_SEQUENTIAL_HEAD,
+    "plot_history": PLOT_WITH_ADD_SUBPLOT,
+    "train_lenet": TRAIN_WITH_PREPARE_IMAGES,
+}
+
+# --- wrong: (solution cell, source, test cell that must fail, words its message must hold) ---
+
+WRONG = [
+    ("build_lenet5", '''
+def build_lenet5(input_shape=(32, 32, 1), num_classes=10):
+    return keras.Sequential([keras.Input((32, 32, 1)), layers.Conv2D(6, 5, activation="tanh"),
+        layers.AveragePooling2D(2), layers.Conv2D(16, 5, activation="tanh"), layers.AveragePooling2D(2),
+        layers.Flatten(), layers.Dense(120, activation="tanh"), layers.Dense(84, activation="tanh"),
+        layers.Dense(10, activation="softmax")])
+''', "lenet5_hidden", "build the model from the input_shape argument"),
+    ("build_lenet5", '''
+def build_lenet5(input_shape=(32, 32, 1), num_classes=10):
+    return keras.Sequential([keras.Input(input_shape), layers.Conv2D(6, 5, activation="tanh"),
+        layers.AveragePooling2D(2), layers.Conv2D(16, 5, activation="tanh"), layers.AveragePooling2D(2),
+        layers.Flatten(), layers.Dense(120, activation="tanh"), layers.Dense(84, activation="tanh"),
+        layers.Dense(10, activation="softmax")])
+''', "lenet5_hidden", "expected Dense with 7 units, found 10 units"),
+    ("build_lenet5", '''
+def build_lenet5(input_shape=(32, 32, 1), num_classes=10):
+    return keras.Sequential([keras.Input(input_shape), layers.Conv2D(6, 5),
+        layers.AveragePooling2D(2), layers.Conv2D(16, 5), layers.AveragePooling2D(2),
+        layers.Flatten(), layers.Dense(120), layers.Dense(84),
+        layers.Dense(num_classes, activation="softmax")])
+''', "lenet5_public", "found no activation"),
+    ("build_alexnet", '''
+def build_alexnet(input_shape=(227, 227, 3), num_classes=1000):
+    inputs = keras.Input(input_shape)
+    x = layers.Conv2D(96, 11, strides=4, activation="relu")(inputs)
+    x = layers.MaxPooling2D(3, strides=2)(x)
+    x = layers.Conv2D(256, 5, activation="relu")(x)
+    x = layers.MaxPooling2D(3, strides=2)(x)
+    x = layers.Conv2D(384, 3, padding="same", activation="relu")(x)
+    x = layers.Conv2D(384, 3, padding="same", activation="relu")(x)
+    x = layers.Conv2D(256, 3, padding="same", activation="relu")(x)
+    x = layers.MaxPooling2D(3, strides=2)(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(4096, activation="relu")(x)
+    x = layers.Dropout(0.5)(x)
+    x = layers.Dense(4096, activation="relu")(x)
+    x = layers.Dropout(0.5)(x)
+    return keras.Model(inputs, layers.Dense(num_classes, activation="softmax")(x))
+''', "alexnet_public", 'expected Conv2D with padding="same", found padding="valid"'),
+    ("build_alexnet", '''
+def build_alexnet(input_shape=(227, 227, 3), num_classes=1000):
+    inputs = keras.Input(input_shape)
+    x = layers.Conv2D(96, 11, strides=4, activation="relu")(inputs)
+    x = layers.MaxPooling2D(3, strides=2)(x)
+    x = layers.Conv2D(256, 5, padding="same", activation="relu")(x)
+    x = layers.MaxPooling2D(3, strides=2)(x)
+    x = layers.Conv2D(384, 3, padding="same", activation="relu")(x)
+    x = layers.Conv2D(384, 3, padding="same", activation="relu")(x)
+    x = layers.Conv2D(256, 3, padding="same", activation="relu")(x)
+    x = layers.MaxPooling2D(3, strides=2)(x)
+    x = layers.Flatten()(x)
+    x = layers.Dense(4096, activation="relu")(x)
+    x = layers.Dense(4096, activation="relu")(x)
+    return keras.Model(inputs, layers.Dense(num_classes, activation="softmax")(x))
+''', "alexnet_public", "expected Dropout, found Dense 4096 relu"),
+    ("vgg_block", '''
+def vgg_block(x, filters, num_convs):
+    x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+    x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+    return layers.MaxPooling2D(2)(x)
+''', "vgg_block_hidden", "expected 4 layers, found 3"),
+    ("build_vgg", '''
+def build_vgg(depth=16, input_shape=(224, 224, 3), num_classes=1000):
+    convs = {11: (1, 1, 2, 2, 2), 13: (2, 2, 2, 2, 2), 16: (2, 2, 3, 3, 3), 19: (2, 2, 4, 4, 4)}[depth]
+    inputs = keras.Input(input_shape)
+    x = inputs
+    for width, n in zip((64, 128, 256, 512, 512), convs):
+        x = vgg_block(x, width, n)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dense(4096, activation="relu")(x)
+    x = layers.Dropout(0.5)(x)
+    x = layers.Dense(4096, activation="relu")(x)
+    x = layers.Dropout(0.5)(x)
+    return keras.Model(inputs, layers.Dense(num_classes, activation="softmax")(x))
+''', "vgg_public", "expected Flatten, found GlobalAveragePooling2D"),
+    ("build_vgg", '''
+def build_vgg(depth=16, input_shape=(224, 224, 3), num_classes=1000):
+    inputs = keras.Input(input_shape)
+    x = inputs
+    for width, n in zip((64, 128, 256, 512, 512), (2, 2, 3, 3, 3)):
+        x = vgg_block(x, width, n)
+    x = layers.Flatten()(x)
+    x = layers.Dense(4096, activation="relu")(x)
+    x = layers.Dropout(0.5)(x)
+    x = layers.Dense(4096, activation="relu")(x)
+    x = layers.Dropout(0.5)(x)
+    return keras.Model(inputs, layers.Dense(num_classes, activation="softmax")(x))
+''', "vgg_public", "build_vgg(depth=12) should raise ValueError"),
+    ("build_vgg", '''
+def build_vgg(depth=16, input_shape=(224, 224, 3), num_classes=1000):
+    convs = {11: (1, 1, 2, 2, 2), 13: (2, 2, 2, 2, 2), 16: (2, 2, 3, 3, 3), 19: (2, 2, 4, 4, 4)}
+    if depth not in convs:
+        raise ValueError(depth)
+    inputs = keras.Input(input_shape)
+    x = inputs
+    for width, n in zip((64, 128, 256, 512, 512), convs[depth]):
+        x = vgg_block(x, width, n)
+    x = layers.Flatten()(x)
+    x = layers.Dense(4096, activation="relu")(x)
+    x = layers.Dropout(0.5)(x)
+    x = layers.Dense(4096, activation="relu")(x)
+    x = layers.Dropout(0.5)(x)
+    return keras.Model(inputs, layers.Dense(1000, activation="softmax")(x))
+''', "vgg_hidden", "expected Dense with 10 units, found 1000 units"),
+    ("plot_history", '''
+def plot_history(history):
+    fig, ax = plt.subplots()
+    ax.plot(history.history["loss"], label="loss")
+    ax.plot(history.history["accuracy"], label="accuracy")
+    ax.legend()
+    return fig
+''', "plot_history_public", "expected 2 axes with curves"),
+]

@@ -1,0 +1,30 @@
+"""Shared paths and helpers for the tests."""
+
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+COURSE = ROOT / "course"
+SOURCE = ROOT / "source"
+
+# Tests never try to download MNIST: the offline fallback is what CI has anyway.
+os.environ.setdefault("KERAS_COURSE_DATA", "digits")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def graded_id(cell) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def cells_by_id(notebook_path: Path) -> dict[str, str]:
+    """Source of every nbgrader cell (solution, test, locked), by grade id."""
+    nb = nbformat.read(notebook_path, as_version=4)
+    return {graded_id(c): c.source for c in nb.cells if graded_id(c)}
+
+
+@pytest.fixture(scope="session")
+def ch05_notebook() -> Path:
+    return SOURCE / "ch05_cnn" / "ch05_cnn.ipynb"

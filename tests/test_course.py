@@ -1,0 +1,87 @@
+"""The manifest loads, rejects bad input clearly, and agrees with the notebooks."""
+
+import re
+
+import nbformat
+import pytest
+
+from autograder.course import CourseError, load_course
+from autograder.exercises import exercise_ids
+from conftest import COURSE, graded_id
+
+COURSE_TOML = """
+[course]
+id = "demo"
+
+[[chapters]]
+id = "ch01_intro"
+title = "Intro"
+points = 5
+due = 2027-01-10T12:00:00Z
+"""
+
+
+def write(tmp_path, text):
+    (tmp_path / "course.toml").write_text(text)
+    return tmp_path
+
+
+def test_course_manifest_loads():
+    course = load_course(COURSE)
+    assert course.id == "keras-course"
+    assert course.source == COURSE.parent / "source"
+    assert [c.id for c in course.chapters] == ["ch05_cnn"]
+    assert all(c.notebook.is_file() for c in course.chapters)
+
+
+def test_dates_are_timezone_aware(tmp_path):
+    chapter = load_course(write(tmp_path, COURSE_TOML)).chapters[0]
+    assert chapter.due.tzinfo is not None and chapter.opens is None
+
+
+@pytest.mark.parametrize("text, words", [
+    ("not toml [", "is not valid TOML"),
+    ("[course]\nid='x'\n", "lists no [[chapters]]"),
+    ("[course]\ntitle='x'\n", "[course] needs an id"),
+    (COURSE_TOML + "\n[[chapters]]\nid='ch01_intro'\ntitle='again'\npoints=1\n", "appears twice"),
+    ("[course]\nid='x'\n[[chapters]]\nid='a'\ntitle='A'\n", "missing points"),
+    ("[course]\nid='x'\n[[chapters]]\nid='a'\ntitle='A'\npoints=1\ndue='soon'\n", "should be a date"),
+    ("[course]\nid='x'\n[[chapters]]\nid='a'\ntitle='A'\npoints=1\nopens=2027-02-01T00:00:00Z\n"
+     "due=2027-01-01T00:00:00Z\n", "is not after opens"),
+])
+def test_bad_manifest_is_a_clear_error(tmp_path, text, words):
+    with pytest.raises(CourseError, match=re.escape(words)):
+        load_course(write(tmp_path, text))
+
+
+def test_missing_manifest_is_a_clear_error(tmp_path):
+    with pytest.raises(CourseError, match="does not exist"):
+        load_course(tmp_path)
+
+
+def test_unknown_chapter_names_the_known_ones():
+    with pytest.raises(CourseError, match="chapters: ch05_cnn"):
+        load_course(COURSE).chapter("ch99")
+
+
+@pytest.mark.parametrize("chapter", load_course(COURSE).chapters, ids=lambda c: c.id)
+def test_notebook_agrees_with_manifest_and_registry(chapter):
+    nb = nbformat.read(chapter.notebook, as_version=4)
+    meta = [c.metadata.get("nbgrader", {}) for c in nb.cells]
+    ids = [m["grade_id"] for m in meta if m]
+    assert len(ids) == len(set(ids)), "grade ids must be unique"
+    points = sum(m.get("points", 0) for m in meta if m.get("grade"))
+    assert points == chapter.points, f"manifest says {chapter.points} points, notebook cells add up to {points}"
+
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert not any(c.get("outputs") for c in code), "commit notebooks without outputs"
+    checked = {m for c in code for m in re.findall(r'check\("([\w.-]+)"\)', c.source)}
+    assert checked <= set(exercise_ids()), f"unknown exercises: {checked - set(exercise_ids())}"
+    # Every exercise with a public check also has hidden tests that decide the grade.
+    hidden = {graded_id(c).removesuffix("_hidden") for c in code
+              if graded_id(c) and "BEGIN HIDDEN TESTS" in c.source}
+    assert checked == hidden
+    # A hidden-test region only ever sits in a graded cell (or nbgrader would not strip it).
+    for cell in code:
+        if "BEGIN HIDDEN TESTS" in cell.source:
+            assert cell.metadata["nbgrader"]["grade"] and cell.metadata["nbgrader"]["locked"]
