@@ -1,5 +1,5 @@
 # Two entry points (see README): `make start` and `make test`. Both build .venv first.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed

@@ -40,7 +40,13 @@ def assert_probabilities(model, x=None, atol: float = 1e-4) -> None:
     """Outputs are class probabilities: each row in [0, 1] and summing to 1 (a softmax output)."""
     x = sample_inputs(model) if x is None else x
     y = predict(model, x)
-    assert_output_range(y, 0.0, 1.0, "the model's output")
+    try:
+        assert_output_range(y, 0.0, 1.0, "the model's output")
+    except CheckError as error:
+        if not np.all(np.isfinite(y)):
+            raise
+        # Outside [0, 1] (a linear or relu output): say what to change, as the sum check does.
+        raise CheckError(f'{error}: use activation="softmax" in the last layer') from None
     sums = y.sum(axis=-1)
     if not np.allclose(sums, 1.0, atol=atol):
         raise CheckError(
