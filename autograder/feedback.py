@@ -9,15 +9,19 @@ down to its one-line message, which the checks write to teach.
 
 from __future__ import annotations
 
-from nbconvert.preprocessors import Preprocessor
+from nbgrader.preprocessors import NbGraderPreprocessor
 
 
 def is_graded(cell) -> bool:
     return bool(cell.get("metadata", {}).get("nbgrader", {}).get("grade"))
 
 
-class ScrubTracebacks(Preprocessor):
-    """Replace the traceback of every error in a graded cell by 'ErrorName: message'."""
+class ScrubTracebacks(NbGraderPreprocessor):
+    """Replace the traceback of every error in a graded cell by 'ErrorName: message'.
+
+    An nbgrader preprocessor, so it is enabled by default: nbconvert's plain Preprocessor is
+    not, and nbgrader's converters would register it switched off.
+    """
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "code" and is_graded(cell):

@@ -663,16 +663,13 @@ def test_loss_decreases_for_a_trainable_model_and_leaves_it_unchanged(batch):
 
 
 @pytest.mark.parametrize("freeze", ["layers", "model"])
-def test_loss_does_not_decrease_when_every_weight_is_frozen(batch, freeze):
+def test_frozen_model_is_told_it_cannot_learn(batch, freeze):
     x, y = batch
     model = small_classifier(trainable=freeze != "layers")
     if freeze == "model":
         model.trainable = False
     message = raises(assert_loss_decreases, model, x, y, "sparse_categorical_crossentropy")
-    assert message.startswith("the loss did not fall over 5 training steps on a fixed batch (")
-    before, after = message.split("(")[1].split(")")[0].split(" -> ")
-    assert before == after
-    assert message.endswith("check the activations and the output layer")
+    assert message.startswith("the model has no trainable weights, so it cannot learn")
 
 
 # --- assert_close ----------------------------------------------------------------------------------

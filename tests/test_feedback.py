@@ -27,3 +27,9 @@ def test_ungraded_cells_keep_their_traceback():
     cell.metadata = {}
     nb, _ = ScrubTracebacks().preprocess(new_notebook(cells=[cell]), {})
     assert nb.cells[0].outputs[0].traceback == ["Traceback", "line"]
+
+
+def test_enabled_when_nbgrader_registers_it():
+    # nbgrader's converters register preprocessor classes as they are; one that is off by
+    # default (nbconvert's default) would silently never run.
+    assert ScrubTracebacks().enabled

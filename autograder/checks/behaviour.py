@@ -63,6 +63,9 @@ def assert_loss_decreases(model, x, y, loss, optimizer: str = "adam", steps: int
 
     check_is_model(model)
     copy = keras.models.clone_model(model)
+    if not copy.trainable_weights:
+        raise CheckError("the model has no trainable weights, so it cannot learn: "
+                         "did you set trainable=False on every layer?")
     copy.compile(optimizer=optimizer, loss=loss)
     losses = [float(copy.train_on_batch(x, y)) for _ in range(steps)]
     if not np.all(np.isfinite(losses)):
