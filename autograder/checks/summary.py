@@ -116,8 +116,10 @@ def _output_shape(layer):
 
 def _flat_layers(model):
     """Every layer in order, looking inside nested models (a Sequential used as a block)."""
+    import keras
+
     for layer in model.layers:
-        if hasattr(layer, "layers") and type(layer).__name__ in {"Sequential", "Functional", "Model"}:
+        if isinstance(layer, keras.Model):
             yield from _flat_layers(layer)
         else:
             yield layer
