@@ -12,6 +12,10 @@ from __future__ import annotations
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 
+# What a bare error means to a student when it comes without a message of its own.
+EMPTY_MESSAGES = {"NotImplementedError": "an exercise this test needs is not done yet (YOUR CODE HERE)"}
+
+
 def is_graded(cell) -> bool:
     return bool(cell.get("metadata", {}).get("nbgrader", {}).get("grade"))
 
@@ -27,5 +31,7 @@ class ScrubTracebacks(NbGraderPreprocessor):
         if cell.cell_type == "code" and is_graded(cell):
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":
-                    output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
+                    name = output.get("ename", "Error")
+                    message = output.get("evalue") or EMPTY_MESSAGES.get(name, "")
+                    output["traceback"] = [f"{name}: {message}"]
         return cell, resources

@@ -33,3 +33,11 @@ def test_enabled_when_nbgrader_registers_it():
     # nbgrader's converters register preprocessor classes as they are; one that is off by
     # default (nbconvert's default) would silently never run.
     assert ScrubTracebacks().enabled
+
+
+def test_bare_not_implemented_error_says_what_to_do():
+    cell = graded_cell("# hidden", ["Traceback", "secret line"])
+    cell.outputs[0].update(ename="NotImplementedError", evalue="")
+    nb, _ = ScrubTracebacks().preprocess(new_notebook(cells=[cell]), {})
+    assert nb.cells[0].outputs[0].traceback == [
+        "NotImplementedError: an exercise this test needs is not done yet (YOUR CODE HERE)"]
