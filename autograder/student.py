@@ -133,17 +133,23 @@ def _show(result: CheckResult) -> None:
         print(result.text())
 
 
-def check(exercise: str, namespace: dict | None = None, *, raise_on_failure: bool = True) -> CheckResult:
-    """Run the public tests of ``exercise`` against the names defined in the notebook.
+def run_public_checks(exercise: str, namespace: dict) -> CheckResult:
+    """Run the public tests of ``exercise`` against the names in ``namespace``; show nothing."""
+    tests = public_tests(exercise)
+    needed = _remembering(namespace, {name for test in tests for name in test.needs})
+    return CheckResult(exercise, [_run(test, needed) for test in tests])
+
+
+def check(exercise: str, namespace: dict | None = None) -> None:
+    """Run the public tests of ``exercise``, show the result, and raise CheckFailed on a failure.
 
     ``namespace`` defaults to the caller's globals, which in a notebook are the notebook's own.
+    Returns None so that a notebook does not echo the result a second time as ``Out[n]``;
+    ``run_public_checks`` gives the result itself.
     """
     if namespace is None:
         namespace = inspect.currentframe().f_back.f_globals
-    tests = public_tests(exercise)
-    needed = _remembering(namespace, {name for test in tests for name in test.needs})
-    result = CheckResult(exercise, [_run(test, needed) for test in tests])
+    result = run_public_checks(exercise, namespace)
     _show(result)
-    if raise_on_failure and not result.passed:
+    if not result.passed:
         raise CheckFailed(result.headline())
-    return result

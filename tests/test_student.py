@@ -4,7 +4,7 @@ import pytest
 
 from autograder import check
 from autograder.exercises import public_tests
-from autograder.student import CheckFailed, CheckResult, Outcome
+from autograder.student import CheckFailed, CheckResult, Outcome, run_public_checks
 
 
 def test_unknown_exercise_lists_the_known_ones():
@@ -22,9 +22,9 @@ def test_crash_in_student_code_is_reported_not_raised(capsys):
     def plot_history(history):
         return 1 / 0
 
-    result = check("plot_history", {"plot_history": plot_history}, raise_on_failure=False)
+    result = run_public_checks("plot_history", {"plot_history": plot_history})
     assert not result.passed
-    assert "ZeroDivisionError: division by zero" in capsys.readouterr().out
+    assert "ZeroDivisionError: division by zero" in result.failures[0].message
 
 
 def test_passing_check_returns_result(capsys):
@@ -39,9 +39,9 @@ def test_passing_check_returns_result(capsys):
             ax.legend()
         return fig
 
-    result = check("plot_history", {"plot_history": plot_history})
-    assert result.passed and result.to_dict()["passed"] is True
+    assert check("plot_history", {"plot_history": plot_history}) is None  # no second echo as Out[n]
     assert "PASS plot_history: all 1 public checks passed" in capsys.readouterr().out
+    assert run_public_checks("plot_history", {"plot_history": plot_history}).to_dict()["passed"] is True
 
 
 def test_failure_renders_as_one_line_in_ipython():
@@ -64,7 +64,7 @@ def test_same_model_is_built_once_per_check(capsys):
         calls.append((filters, num_convs))
         raise NotImplementedError
 
-    check("vgg_block", {"vgg_block": vgg_block}, raise_on_failure=False)
+    run_public_checks("vgg_block", {"vgg_block": vgg_block})
     assert calls == [(64, 2)]
 
 
