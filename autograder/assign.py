@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .course import Course, CourseError
 from .nbgrader_cmd import run_nbgrader
+from .notebook_check import read_notebook
 
 
 def release(course: Course, chapter_ids: list[str] | None = None) -> list[Path]:
@@ -20,6 +21,7 @@ def release(course: Course, chapter_ids: list[str] | None = None) -> list[Path]:
     for chapter in chapters:
         if not chapter.notebook.is_file():
             raise CourseError(f"chapter {chapter.id}: its notebook {chapter.notebook} does not exist")
+        read_notebook(chapter.notebook)  # a broken notebook: say so plainly, before nbgrader does
         add = ["db", "assignment", "add", chapter.id]
         if chapter.due:
             add.append(f"--duedate={chapter.due.isoformat()}")

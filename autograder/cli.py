@@ -9,10 +9,11 @@ from pathlib import Path
 
 from .course import CourseError, load_course
 from .nbgrader_cmd import NbgraderError
+from .notebook_check import NotebookError
 
 
 def _check(args) -> int:
-    from .notebook_check import NotebookError, check_notebook
+    from .notebook_check import check_notebook
 
     status = 0
     for path in args.notebooks:
@@ -91,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (CourseError, NbgraderError) as error:
+    except (CourseError, NbgraderError, NotebookError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

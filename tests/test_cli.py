@@ -88,3 +88,27 @@ def test_start_releases_into_work_folder_and_keeps_student_work(tmp_path):
     assert again.returncode == 0, again.stderr
     assert "MY WORK" in notebook.read_text()
     assert "left as they are" in again.stdout
+
+
+def copy_course(tmp_path):
+    shutil.copytree(COURSE, tmp_path / "course", ignore=shutil.ignore_patterns(
+        "release", "submitted", "autograded", "feedback", "gradebook.db", "__pycache__"))
+    shutil.copytree(SOURCE, tmp_path / "source")
+    return tmp_path / "course"
+
+
+def test_release_of_unknown_chapter_is_a_clear_error(tmp_path, capsys):
+    course = copy_course(tmp_path)
+    assert main(["release", "ch99_nope", "--course", str(course)]) == 2
+    assert "no chapter 'ch99_nope'" in capsys.readouterr().err
+    assert not (course / "release").exists()
+
+
+def test_release_of_a_broken_notebook_is_a_clear_error_and_loses_nothing(tmp_path):
+    course = copy_course(tmp_path)
+    notebook = tmp_path / "source" / "ch05_cnn" / "ch05_cnn.ipynb"
+    notebook.write_text('{"cells": [')
+    done = keras_course("release", "--course", str(course))
+    assert done.returncode == 2
+    assert "ch05_cnn.ipynb is not a readable notebook" in done.stderr
+    assert notebook.read_text() == '{"cells": ['
