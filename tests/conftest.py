@@ -1,6 +1,7 @@
 """Shared paths and helpers for the tests."""
 
 import os
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -13,6 +14,14 @@ SOURCE = ROOT / "source"
 # Tests never try to download MNIST: the offline fallback is what CI has anyway.
 os.environ.setdefault("KERAS_COURSE_DATA", "digits")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def copy_course(dest: Path) -> Path:
+    """A private copy of course/ and source/ under ``dest``, without runtime folders."""
+    shutil.copytree(COURSE, dest / "course", ignore=shutil.ignore_patterns(
+        "release", "submitted", "autograded", "feedback", "gradebook.db", "__pycache__"))
+    shutil.copytree(SOURCE, dest / "source")
+    return dest / "course"
 
 
 def graded_id(cell) -> str | None:

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from autograder.cli import main
-from conftest import COURSE, SOURCE
+from conftest import SOURCE, copy_course
 
 
 def keras_course(*args, cwd=None):
@@ -72,11 +72,9 @@ def test_check_reports_every_exercise_and_exit_status(tmp_path):
 
 @pytest.mark.slow
 def test_start_releases_into_work_folder_and_keeps_student_work(tmp_path):
-    shutil.copytree(COURSE, tmp_path / "course", ignore=shutil.ignore_patterns(
-        "release", "submitted", "autograded", "feedback", "gradebook.db", "__pycache__"))
-    shutil.copytree(SOURCE, tmp_path / "source")
+    course = copy_course(tmp_path)
     work = tmp_path / "work"
-    args = ("start", "--course", str(tmp_path / "course"), "--work", str(work), "--no-lab")
+    args = ("start", "--course", str(course), "--work", str(work), "--no-lab")
 
     first = keras_course(*args)
     assert first.returncode == 0, first.stderr
@@ -88,13 +86,6 @@ def test_start_releases_into_work_folder_and_keeps_student_work(tmp_path):
     assert again.returncode == 0, again.stderr
     assert "MY WORK" in notebook.read_text()
     assert "left as they are" in again.stdout
-
-
-def copy_course(tmp_path):
-    shutil.copytree(COURSE, tmp_path / "course", ignore=shutil.ignore_patterns(
-        "release", "submitted", "autograded", "feedback", "gradebook.db", "__pycache__"))
-    shutil.copytree(SOURCE, tmp_path / "source")
-    return tmp_path / "course"
 
 
 def test_release_of_unknown_chapter_is_a_clear_error(tmp_path, capsys):

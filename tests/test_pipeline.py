@@ -3,7 +3,6 @@ collect, autograde, feedback, export. The solution and a correct answer written 
 score full marks, the release submitted as it is scores 0, and no hidden test reaches a student."""
 
 import csv
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -13,7 +12,7 @@ from autograder.assign import release
 from autograder.course import load_course
 from autograder.nbgrader_cmd import run_nbgrader
 from ch05_variants import WRITTEN_DIFFERENTLY
-from conftest import COURSE, SOURCE, graded_id
+from conftest import SOURCE, copy_course, graded_id
 
 pytestmark = pytest.mark.slow
 
@@ -40,10 +39,7 @@ def with_answers(release_nb: Path, answers: dict[str, str]) -> nbformat.Notebook
 def graded(tmp_path_factory):
     """Run the whole pipeline once; the tests below read what it left."""
     top = tmp_path_factory.mktemp("pipeline")
-    shutil.copytree(COURSE, top / "course", ignore=shutil.ignore_patterns(
-        "release", "submitted", "autograded", "feedback", "gradebook.db", "__pycache__"))
-    shutil.copytree(SOURCE, top / "source")
-    course = load_course(top / "course")
+    course = load_course(copy_course(top))
     exchange = f"--Exchange.root={top / 'exchange'}"
     (top / "exchange").mkdir()
 
