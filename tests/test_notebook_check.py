@@ -8,19 +8,8 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from autograder.notebook_check import check_notebook, report_from_outputs
 from autograder.student import RESULT_MIME
+from ch05_variants import WRITTEN_DIFFERENTLY
 
-PLOT = '''
-import matplotlib.pyplot as plt
-
-def plot_history(history):
-    fig, axes = plt.subplots(1, 2)
-    for ax, key in zip(axes, ("loss", "accuracy")):
-        ax.plot(history.history[key], label="train")
-        ax.plot(history.history["val_" + key], label="validation")
-        ax.set(xlabel="epoch", ylabel=key)
-        ax.legend()
-    return fig
-'''
 
 
 def result_output(exercise, passed, message=""):
@@ -50,7 +39,8 @@ def test_one_row_per_check_call_in_notebook_order():
 @pytest.mark.slow
 def test_executed_check_cell_shows_its_result_once(tmp_path):
     path = tmp_path / "mini.ipynb"
-    nbformat.write(new_notebook(cells=[new_code_cell("from autograder import check\n" + PLOT),
+    nbformat.write(new_notebook(cells=[new_code_cell("import matplotlib.pyplot as plt\nfrom autograder import check\n"
+                                                     + WRITTEN_DIFFERENTLY["plot_history"]),
                                        new_code_cell('check("plot_history")')]), path)
     report = check_notebook(path, timeout=120)
     assert [(e.exercise, e.status) for e in report.exercises] == [("plot_history", "pass")]

@@ -5,6 +5,7 @@ import pytest
 from autograder import check
 from autograder.exercises import public_tests
 from autograder.student import CheckFailed, CheckResult, Outcome, run_public_checks
+from ch05_variants import WRITTEN_DIFFERENTLY
 
 
 def test_unknown_exercise_lists_the_known_ones():
@@ -27,21 +28,14 @@ def test_crash_in_student_code_is_reported_not_raised(capsys):
     assert "ZeroDivisionError: division by zero" in result.failures[0].message
 
 
-def test_passing_check_returns_result(capsys):
+def test_passing_check_shows_the_result_and_returns_nothing(capsys):
     import matplotlib.pyplot as plt
 
-    def plot_history(history):
-        fig, axes = plt.subplots(1, 2)
-        for ax, key in zip(axes, ("loss", "accuracy")):
-            ax.plot(history.history[key], label="train")
-            ax.plot(history.history["val_" + key], label="validation")
-            ax.set(xlabel="epoch", ylabel=key)
-            ax.legend()
-        return fig
-
-    assert check("plot_history", {"plot_history": plot_history}) is None  # no second echo as Out[n]
+    namespace = {"plt": plt}
+    exec(WRITTEN_DIFFERENTLY["plot_history"], namespace)
+    assert check("plot_history", namespace) is None  # no second echo as Out[n]
     assert "PASS plot_history: all 1 public checks passed" in capsys.readouterr().out
-    assert run_public_checks("plot_history", {"plot_history": plot_history}).to_dict()["passed"] is True
+    assert run_public_checks("plot_history", namespace).to_dict()["passed"] is True
 
 
 def test_failure_renders_as_one_line_in_ipython():
