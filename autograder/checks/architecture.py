@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from .errors import CheckError
-from .summary import LayerSummary, check_is_model, same_activation, summarize
+from .summary import LayerSummary, check_is_model, same_activation, stride_text, summarize
 
 # An activation spec that accepts any nonlinearity (tanh as in 1998, relu today, ...).
 NONLINEAR = "nonlinear"
@@ -103,7 +103,7 @@ _PHRASES = {
     "units": lambda v: f"{v} units",
     "kernel_size": lambda v: f"kernel {'x'.join(map(str, v))}",
     "pool_size": lambda v: f"pool size {'x'.join(map(str, v))}",
-    "strides": lambda v: f"strides {v[0] if len(set(v)) == 1 else 'x'.join(map(str, v))}",
+    "strides": lambda v: f"strides {stride_text(v)}",
     "padding": lambda v: f'padding="{v}"',
     "rate": lambda v: f"rate {v:g}",
     "activation": lambda v: ("a nonlinear activation (tanh, relu, ...)" if v == NONLINEAR

@@ -57,11 +57,10 @@ class LayerSummary:
         if self.pool_size is not None:
             parts.append(_dims(self.pool_size))
         if self.strides is not None and set(self.strides) != {1}:
-            parts.append(f"stride {_stride(self.strides)}")
-        if self.padding is not None and self.kind not in POOLING_KINDS | {"Flatten"}:
+            parts.append(f"stride {stride_text(self.strides)}")
+        # Pooling is "valid" almost always: name its padding only when it is not.
+        if self.padding == "same" or (self.padding and self.kind not in POOLING_KINDS):
             parts.append(self.padding)
-        elif self.padding == "same":
-            parts.append("same")
         if self.rate is not None:
             parts.append(f"rate {self.rate:g}")
         if self.activation not in LINEAR:
@@ -79,7 +78,8 @@ def _dims(values) -> str:
     return "x".join(str(v) for v in values) if values is not None else "?"
 
 
-def _stride(values) -> str:
+def stride_text(values) -> str:
+    """'4' for (4, 4), '2x1' for (2, 1)."""
     return str(values[0]) if len(set(values)) == 1 else _dims(values)
 
 
