@@ -5,22 +5,24 @@ what was found and, where it can, what to change.
 """
 
 from .architecture import (
-    MAX_OR_AVERAGE, NONLINEAR, LayerSpec, assert_input_shape, assert_layers, assert_matches_spec,
-    assert_output_shape, assert_param_count, assert_same_architecture, assert_weight_layers,
-    build_reference, conv, count_weight_layers, dense, dropout, first_difference, flatten, pool,
+    MAX_OR_AVERAGE, NONLINEAR, OPTIONAL, LayerSpec, assert_input_shape, assert_layers,
+    assert_matches_spec, assert_output_shape, assert_param_count, assert_same_architecture,
+    assert_weight_layers, build_reference, conv, count_weight_layers, dense, dropout,
+    first_difference, flatten, pool,
 )
 from .behaviour import (
     assert_loss_decreases, assert_output_range, assert_probabilities, predict, sample_inputs, seed,
 )
 from .errors import CheckError, context
 from .numeric import assert_close
+from .quiet import quiet, quietly
 from .summary import LayerSummary, summarize, summary_table
 
 __all__ = [
-    "MAX_OR_AVERAGE", "NONLINEAR", "CheckError", "context", "LayerSpec", "LayerSummary",
+    "MAX_OR_AVERAGE", "NONLINEAR", "OPTIONAL", "CheckError", "context", "LayerSpec", "LayerSummary",
     "assert_close", "assert_input_shape", "assert_layers", "assert_loss_decreases",
     "assert_matches_spec", "assert_output_range", "assert_output_shape", "assert_param_count",
     "assert_probabilities", "assert_same_architecture", "assert_weight_layers", "build_reference",
     "conv", "count_weight_layers", "dense", "dropout", "first_difference", "flatten", "pool",
-    "predict", "sample_inputs", "seed", "summarize", "summary_table",
+    "predict", "quiet", "quietly", "sample_inputs", "seed", "summarize", "summary_table",
 ]

@@ -2,24 +2,35 @@
 
 An expected architecture is a list of ``LayerSpec`` (built with ``conv``, ``pool``, ``dense``,
 ``dropout``, ``flatten``) or another model (``assert_same_architecture``). Messages read like
-"layer 7: expected Conv2D with 256 filters, found 128 filters".
+"layer 7: expected Conv2D with 256 filters, found 128 filters". Models are compared through
+their summaries (``summary.py``), so the way a layer is spelled does not matter, only what it
+computes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 from .errors import CheckError
-from .summary import LayerSummary, check_is_model, same_activation, stride_text, summarize
+from .padding import ZERO_PADDING_KINDS
+from .quiet import quietly
+from .summary import LINEAR, LayerSummary, check_is_model, same_activation, stride_text, summarize
 
 # An activation spec that accepts any nonlinearity (tanh as in 1998, relu today, ...).
 NONLINEAR = "nonlinear"
 MAX_OR_AVERAGE = ("MaxPooling2D", "AveragePooling2D")
+# A batch_norm spec that accepts a layer with or without BatchNormalization after it.
+OPTIONAL = "optional"
 
 
 @dataclass(frozen=True)
 class LayerSpec:
-    """One expected layer. Fields left as None are not checked."""
+    """One expected layer. Fields left as None are not checked.
+
+    ``batch_norm`` says whether a BatchNormalization follows the layer: False (the default: it
+    must not), True (it must, on either side of the activation), OPTIONAL, or exactly
+    "before activation" / "after activation" (what a summarized layer has).
+    """
 
     kind: str | tuple[str, ...]
     filters: int | None = None
@@ -30,6 +41,7 @@ class LayerSpec:
     units: int | None = None
     rate: float | None = None
     activation: str | None = None
+    batch_norm: bool | str | None = False
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -43,9 +55,10 @@ def _pair(value) -> tuple:
     return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
 
 
-def conv(filters, kernel_size, strides=1, padding="valid", activation="relu") -> LayerSpec:
+def conv(filters, kernel_size, strides=1, padding="valid", activation="relu", batch_norm=False) -> LayerSpec:
     return LayerSpec("Conv2D", filters=filters, kernel_size=_pair(kernel_size),
-                     strides=_pair(strides), padding=padding, activation=activation)
+                     strides=_pair(strides), padding=padding, activation=activation,
+                     batch_norm=batch_norm)
 
 
 def pool(pool_size=2, strides=None, kind="MaxPooling2D", padding="valid") -> LayerSpec:
@@ -53,8 +66,8 @@ def pool(pool_size=2, strides=None, kind="MaxPooling2D", padding="valid") -> Lay
     return LayerSpec(kind, pool_size=_pair(pool_size), strides=_pair(strides), padding=padding)
 
 
-def dense(units, activation=None) -> LayerSpec:
-    return LayerSpec("Dense", units=units, activation=activation or "linear")
+def dense(units, activation=None, batch_norm=False) -> LayerSpec:
+    return LayerSpec("Dense", units=units, activation=activation or "linear", batch_norm=batch_norm)
 
 
 def dropout(rate) -> LayerSpec:
@@ -68,9 +81,15 @@ def flatten() -> LayerSpec:
 def spec_of(summary: LayerSummary) -> LayerSpec:
     """The exact spec a summarized layer satisfies (to compare two models)."""
     names = {f.name for f in fields(LayerSpec)}
-    return LayerSpec(**{k: v for k, v in vars(summary).items() if k in names})
+    spec = LayerSpec(**{k: v for k, v in vars(summary).items() if k in names})
+    return replace(spec, batch_norm=summary.batch_norm or False)  # None would mean "not checked"
 
 
+def _requires_batch_norm(spec: LayerSpec) -> bool:
+    return spec.batch_norm not in (False, None, OPTIONAL)
+
+
+@quietly
 def build_reference(spec: list[LayerSpec], input_shape) -> "keras.Model":
     """A model made from a spec: it gives every layer's expected output shape and parameters."""
     import keras
@@ -94,6 +113,8 @@ def build_reference(spec: list[LayerSpec], input_shape) -> "keras.Model":
         else:
             raise ValueError(f"build_reference does not know how to build {kind}")
         model.add(layer)
+        if _requires_batch_norm(s):  # the order around the activation changes no shape
+            model.add(layers.BatchNormalization())
     return model
 
 
@@ -108,35 +129,70 @@ _PHRASES = {
     "rate": lambda v: f"rate {v:g}",
     "activation": lambda v: ("a nonlinear activation (tanh, relu, ...)" if v == NONLINEAR
                              else f'activation "{v}"'),
+    "batch_norm": lambda v: ("BatchNormalization" if v is True else "no BatchNormalization" if not v
+                             else f"BatchNormalization {v.replace('activation', 'its activation')}"),
 }
 
 
 def _activation_matches(expected, found) -> bool:
     if expected == NONLINEAR:
-        return found not in (None, "linear")
+        return found not in LINEAR
     return same_activation(expected, found)
+
+
+def _batch_norm_matches(expected, found, activation) -> bool:
+    if expected == OPTIONAL:
+        return True
+    if expected is False or found is None:
+        return expected is False and found is None
+    # Around a linear layer, before or after "its activation" is the same thing.
+    return expected is True or expected == found or activation in LINEAR
+
+
+def _field_matches(name: str, expected, summary: LayerSummary) -> bool:
+    found = getattr(summary, name)
+    if name == "activation":
+        return _activation_matches(expected, found)
+    if name == "batch_norm":
+        return _batch_norm_matches(expected, found, summary.activation)
+    return expected == found
+
+
+def _found_text(name: str, summary: LayerSummary) -> str:
+    found = getattr(summary, name)
+    if name == "activation" and found in LINEAR:
+        return "no activation"
+    text = _PHRASES[name](found) if found is not None or name == "batch_norm" else "none"
+    if name == "padding" and summary.note:  # padding="same" written as an explicit zero padding
+        text += f" ({summary.note})"
+    return text
 
 
 def first_difference(summary: LayerSummary, spec: LayerSpec) -> str | None:
     """What differs between a layer and its spec, in words; None when it matches."""
     where = f"layer {summary.index} ({summary.name})"
     if summary.kind not in spec.kinds:
-        return f"{where}: expected {spec.describe()}, found {summary.describe()}"
+        # A zero padding that did not fold: say what it does to the layer after it.
+        found = summary.note if summary.kind in ZERO_PADDING_KINDS and summary.note else summary.describe()
+        return f"{where}: expected {spec.describe()}, found {found}"
     for name, phrase in _PHRASES.items():
-        expected, found = getattr(spec, name), getattr(summary, name)
-        if expected is None:
-            continue
-        ok = _activation_matches(expected, found) if name == "activation" else expected == found
-        if not ok:
-            found_text = phrase(found) if found is not None else "none"
-            if name == "activation" and found in (None, "linear"):
-                found_text = "no activation"
-            return f"{where}: expected {summary.kind} with {phrase(expected)}, found {found_text}"
+        expected = getattr(spec, name)
+        if expected is not None and not _field_matches(name, expected, summary):
+            found = _found_text(name, summary)
+            return f"{where}: expected {summary.kind} with {phrase(expected)}, found {found}"
     return None
 
 
+def _without_ignored(summaries: list[LayerSummary], ignore) -> list[LayerSummary]:
+    """Summaries without the kinds in ``ignore``; a folded BatchNormalization counts as one."""
+    kept = [s for s in summaries if s.kind not in ignore]
+    if "BatchNormalization" in ignore:
+        kept = [replace(s, batch_norm=None, batch_norm_params=0) for s in kept]
+    return kept
+
+
 def _compare(model, specs: list[LayerSpec], reference: list[LayerSummary] | None, ignore=()):
-    found = [s for s in summarize(model) if s.kind not in ignore]
+    found = _without_ignored(summarize(model), ignore)
     # With a layer missing or added in the middle, the count is the more useful half of the story.
     count = f"expected {len(specs)} layers, found {len(found)}; " if len(found) != len(specs) else ""
     for summary, spec in zip(found, specs):
@@ -159,6 +215,9 @@ def _compare(model, specs: list[LayerSpec], reference: list[LayerSummary] | None
             raise CheckError(f"{where}: expected output shape {ref.output_shape}, found {summary.output_shape}")
         if summary.params != ref.params:
             raise CheckError(f"{where}: expected {ref.params:,} parameters, found {summary.params:,}")
+        if ref.batch_norm and summary.batch_norm_params != ref.batch_norm_params:
+            raise CheckError(f"{where}: expected {ref.batch_norm_params:,} BatchNormalization parameters, "
+                             f"found {summary.batch_norm_params:,}")
 
 
 def assert_layers(model, spec: list[LayerSpec], ignore=()) -> None:
@@ -199,7 +258,7 @@ def assert_same_architecture(model, reference, ignore=("Dropout",)) -> None:
     Layers of the kinds in ``ignore`` are skipped on both sides: Dropout has no parameters and
     does not change shapes, and keras.applications leaves it out.
     """
-    expected = [s for s in summarize(reference) if s.kind not in ignore]
+    expected = _without_ignored(summarize(reference), ignore)
     assert_input_shape(model, reference.input_shape[1:])
     _compare(model, [spec_of(s) for s in expected], expected, ignore)
 

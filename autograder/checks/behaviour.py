@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import CheckError
+from .quiet import quietly
 from .summary import check_is_model
 
 
@@ -22,6 +23,7 @@ def sample_inputs(model, batch: int = 2, value_seed: int = 0) -> np.ndarray:
     return np.random.default_rng(value_seed).random((batch, *shape), dtype=np.float32)
 
 
+@quietly
 def predict(model, x) -> np.ndarray:
     import keras
 
@@ -54,6 +56,7 @@ def assert_probabilities(model, x=None, atol: float = 1e-4) -> None:
             'use activation="softmax" in the last layer')
 
 
+@quietly
 def assert_loss_decreases(model, x, y, loss, optimizer: str = "adam", steps: int = 5) -> None:
     """A copy of the model trained for a few steps on one fixed batch lowers its loss.
 

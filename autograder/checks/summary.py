@@ -2,14 +2,18 @@
 
 Two models that compute the same thing should summarize the same: Sequential or functional,
 an activation given as an argument or as its own layer (``Activation``, ``ReLU``, ``Softmax``),
-any layer names, ``MaxPool2D`` or ``MaxPooling2D`` (one class in Keras 3).
+also after a BatchNormalization or a Dropout, any layer names, ``MaxPool2D`` or ``MaxPooling2D``
+(one class in Keras 3), ``ZeroPadding2D((1, 1))`` before a "valid" 3x3 conv or padding="same".
+A summary reads a model as a chain of layers, in order.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from .errors import CheckError
+from .padding import ZERO_PADDING_KINDS, dims_text, fold_zero_padding, pads_text, zero_pads
+from .quiet import quietly
 
 # Layers whose own activation argument a following activation layer can stand in for.
 ACTIVATABLE = {
@@ -26,6 +30,16 @@ ACTIVATION_LAYERS = {
 }
 
 LINEAR = {None, "linear"}
+
+DROPOUT_KINDS = {"Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "AlphaDropout"}
+
+# Activations that commute with dropout (f(c * x) = c * f(x) for c >= 0), so that
+# Dense -> Dropout -> ReLU computes what Dense(activation="relu") -> Dropout does.
+COMMUTES_WITH_DROPOUT = {"relu", "leaky_relu"}
+
+# Where a BatchNormalization folded into the layer before it sits.
+BEFORE_ACTIVATION = "before activation"
+AFTER_ACTIVATION = "after activation"
 
 
 @dataclass(frozen=True)
@@ -46,16 +60,22 @@ class LayerSummary:
     pool_size: tuple | None = None
     units: int | None = None
     rate: float | None = None
+    batch_norm: str | None = None  # BEFORE_ACTIVATION or AFTER_ACTIVATION when one is folded in
+    batch_norm_params: int = 0
+    # How an explicit zero padding was read, in words; never compared (the computation is).
+    note: str | None = field(default=None, compare=False)
 
     def describe(self) -> str:
         """A short human description, e.g. 'Conv2D 96@11x11 stride 4 valid relu'."""
+        if self.kind in ZERO_PADDING_KINDS:
+            return pads_text(self.kind, self.padding)
         parts = [self.kind]
         if self.filters is not None:
-            parts.append(f"{self.filters}@{_dims(self.kernel_size)}")
+            parts.append(f"{self.filters}@{dims_text(self.kernel_size)}")
         if self.units is not None:
             parts.append(str(self.units))
         if self.pool_size is not None:
-            parts.append(_dims(self.pool_size))
+            parts.append(dims_text(self.pool_size))
         if self.strides is not None and set(self.strides) != {1}:
             parts.append(f"stride {stride_text(self.strides)}")
         # Pooling is "valid" almost always: name its padding only when it is not.
@@ -63,8 +83,12 @@ class LayerSummary:
             parts.append(self.padding)
         if self.rate is not None:
             parts.append(f"rate {self.rate:g}")
+        if self.batch_norm == BEFORE_ACTIVATION:
+            parts.append("+ BatchNormalization")
         if self.activation not in LINEAR:
-            parts.append(self.activation)
+            parts.append(("+ " if self.batch_norm == BEFORE_ACTIVATION else "") + self.activation)
+        if self.batch_norm == AFTER_ACTIVATION:
+            parts.append("+ BatchNormalization")
         return " ".join(parts)
 
 
@@ -74,13 +98,9 @@ POOLING_KINDS = {
 }
 
 
-def _dims(values) -> str:
-    return "x".join(str(v) for v in values) if values is not None else "?"
-
-
 def stride_text(values) -> str:
     """'4' for (4, 4), '2x1' for (2, 1)."""
-    return str(values[0]) if len(set(values)) == 1 else _dims(values)
+    return str(values[0]) if len(set(values)) == 1 else dims_text(values)
 
 
 def activation_name(fn) -> str | None:
@@ -127,14 +147,25 @@ def _flat_layers(model):
 
 def _own_activation(layer) -> str | None:
     kind = type(layer).__name__
+    if kind == "ReLU" and (
+        getattr(layer, "negative_slope", 0) or getattr(layer, "max_value", None) is not None
+        or getattr(layer, "threshold", 0)
+    ):
+        return "relu_variant"
+    if kind == "Softmax":
+        return _softmax_name(layer)
     if kind in ACTIVATION_LAYERS:
-        if kind == "ReLU" and (
-            getattr(layer, "negative_slope", 0) or getattr(layer, "max_value", None) is not None
-            or getattr(layer, "threshold", 0)
-        ):
-            return "relu_variant"
         return ACTIVATION_LAYERS[kind]
     return activation_name(getattr(layer, "activation", None))
+
+
+def _softmax_name(layer) -> str:
+    """'softmax' over the last axis (the default), else which axis: that is another function."""
+    axis = layer.get_config().get("axis", -1)
+    shape = _output_shape(layer)
+    if axis == -1 or (shape is not None and axis == len(shape) - 1):
+        return "softmax"
+    return f"softmax over axis {axis}"
 
 
 def summarize_layer(layer, index: int) -> LayerSummary:
@@ -155,30 +186,65 @@ def summarize_layer(layer, index: int) -> LayerSummary:
         padding=config.get("padding"),
         pool_size=_tuple(config.get("pool_size")) if is_pool else None,
         units=config.get("units"),
-        rate=config.get("rate") if kind in {"Dropout", "SpatialDropout2D", "AlphaDropout"} else None,
+        rate=config.get("rate") if kind in DROPOUT_KINDS else None,
     )
 
 
+@quietly
 def summarize(model) -> list[LayerSummary]:
-    """Summaries of a built model's layers: inputs skipped, activation layers folded.
+    """Summaries of a built model's layers: inputs skipped, activations and padding folded.
 
     A standalone activation layer right after a Dense or convolution with no activation of its
     own is folded into it, so ``Conv2D(6, 5, activation="relu")`` and ``Conv2D(6, 5), ReLU()``
-    give the same summary.
+    give the same summary. So is one after a BatchNormalization (which folds into the layer it
+    normalizes) or, for ReLU, after a Dropout. A zero padding that makes a "valid" convolution
+    compute what padding="same" does folds into it (see ``padding.py``).
     """
     check_is_model(model)
+    chain = [layer for layer in _flat_layers(model) if type(layer).__name__ != "InputLayer"]
     summaries: list[LayerSummary] = []
-    for layer in _flat_layers(model):
+    padded_by = None  # a zero padding that folds into the next layer as padding="same"
+    for layer, next_layer in zip(chain, chain[1:] + [None]):
         kind = type(layer).__name__
-        if kind == "InputLayer":
+        if kind in ZERO_PADDING_KINDS:
+            fold = fold_zero_padding(layer, next_layer)
+            if fold.same:
+                padded_by = pads_text(kind, zero_pads(layer))
+            if not (fold.same or fold.identity):
+                summaries.append(replace(summarize_layer(layer, len(summaries) + 1), note=fold.note))
             continue
-        if kind in ACTIVATION_LAYERS or kind == "Activation":
-            previous = summaries[-1] if summaries else None
-            if previous and previous.kind in ACTIVATABLE and previous.activation in LINEAR:
-                summaries[-1] = replace(previous, activation=_own_activation(layer))
-                continue
-        summaries.append(summarize_layer(layer, len(summaries) + 1))
+        if kind == "BatchNormalization" and _fold_batch_norm(summaries, layer):
+            continue
+        if (kind in ACTIVATION_LAYERS or kind == "Activation") and _fold_activation(summaries, layer):
+            continue
+        summary = summarize_layer(layer, len(summaries) + 1)
+        if padded_by:
+            summary = replace(summary, padding="same", note=f"{padded_by} before a valid {kind}")
+            padded_by = None
+        summaries.append(summary)
     return summaries
+
+
+def _fold_batch_norm(summaries: list[LayerSummary], layer) -> bool:
+    """Fold a BatchNormalization into the Dense or convolution it follows."""
+    previous = summaries[-1] if summaries else None
+    if previous is None or previous.kind not in ACTIVATABLE or previous.batch_norm:
+        return False
+    order = BEFORE_ACTIVATION if previous.activation in LINEAR else AFTER_ACTIVATION
+    summaries[-1] = replace(previous, batch_norm=order, batch_norm_params=int(layer.count_params()))
+    return True
+
+
+def _fold_activation(summaries: list[LayerSummary], layer) -> bool:
+    """Fold an activation layer into the linear Dense or convolution before it."""
+    activation = _own_activation(layer)
+    target = len(summaries) - 1
+    while target >= 0 and summaries[target].kind in DROPOUT_KINDS and activation in COMMUTES_WITH_DROPOUT:
+        target -= 1
+    if target < 0 or summaries[target].kind not in ACTIVATABLE or summaries[target].activation not in LINEAR:
+        return False
+    summaries[target] = replace(summaries[target], activation=activation)
+    return True
 
 
 def check_is_model(model) -> None:
@@ -201,9 +267,9 @@ def summary_table(model) -> str:
     summaries = summarize(model)
     rows = [("#", "layer", "output shape", "params")]
     for s in summaries:
-        rows.append((str(s.index), s.describe(), str(s.output_shape), f"{s.params:,}"))
+        rows.append((str(s.index), s.describe(), str(s.output_shape), f"{s.params + s.batch_norm_params:,}"))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
-    total = sum(s.params for s in summaries)
+    total = sum(s.params + s.batch_norm_params for s in summaries)
     lines.append(f"total parameters: {total:,}")
     return "\n".join(lines)
