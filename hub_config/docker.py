@@ -1,0 +1,72 @@
+"""The docker profile: one GPU machine, the hub and the proxy in containers (docker/compose.yaml),
+each user's server in a container of its own.
+
+Run by hub_config/jupyterhub_config.py, which gives this file ``c`` and ``settings``. Compose
+names the network and the volumes below; a user's server gets:
+
+- the student image (GPU by default; KERAS_COURSE_STUDENT_IMAGE=keras-course/student-cpu:0.1.0
+  on a machine without one), every GPU of the machine unless KERAS_COURSE_GPUS=none;
+- memory and CPU limits (KERAS_COURSE_MEM_LIMIT, default 8G; KERAS_COURSE_CPU_LIMIT, default 4);
+- a home volume of their own that outlives the container (jupyterhub-user-<name>);
+- the shared nbgrader exchange volume, where each user writes as a uid of their own.
+"""
+
+import os
+
+from dockerspawner import SystemUserSpawner
+
+STUDENT_IMAGE = os.environ.get("KERAS_COURSE_STUDENT_IMAGE", "keras-course/student-gpu:0.1.0")
+NETWORK = "keras-course"  # docker/compose.yaml creates it under this name
+HUB_HOST = "hub"  # the hub's service name in docker/compose.yaml: how containers reach it
+PROXY_HOST = "proxy"
+EXCHANGE_VOLUME = "keras-course-exchange"
+EXCHANGE = "/srv/nbgrader/exchange"  # where docker/student_nbgrader_config.py looks for it
+FIRST_USER_UID = 10000  # above any account of the images (jovyan is 1000)
+ALL_GPUS = {"Driver": "nvidia", "Count": -1, "Capabilities": [["gpu"]]}
+
+
+class CourseSpawner(SystemUserSpawner):
+    """SystemUserSpawner without host accounts: users from LTI or OAuth have none.
+
+    nbgrader's exchange keeps submissions apart by file owner, so every user needs a uid of
+    their own: 10000 + their id in the hub's database, stable for the life of the hub. The
+    docker-stacks start script, started as root, switches to that uid before Jupyter runs.
+    """
+
+    def _user_id_default(self):
+        return FIRST_USER_UID + self.user.id
+
+
+c.JupyterHub.spawner_class = CourseSpawner  # noqa: F821 (c and settings: see the docstring)
+c.SystemUserSpawner.run_as_root = True
+c.SystemUserSpawner.host_homedir_format_string = "jupyterhub-user-{username}"  # a named volume
+c.SystemUserSpawner.image_homedir_format_string = "/home/{username}"
+c.DockerSpawner.image = STUDENT_IMAGE
+c.DockerSpawner.pull_policy = "ifnotpresent"  # built on this machine, or pulled from a registry
+c.DockerSpawner.network_name = NETWORK
+c.DockerSpawner.use_internal_ip = True
+c.DockerSpawner.remove = True  # a stopped server's container goes; its home volume stays
+c.DockerSpawner.volumes = {EXCHANGE_VOLUME: EXCHANGE}
+c.DockerSpawner.mem_limit = os.environ.get("KERAS_COURSE_MEM_LIMIT", "8G")
+c.DockerSpawner.cpu_limit = float(os.environ.get("KERAS_COURSE_CPU_LIMIT", "4"))
+if os.environ.get("KERAS_COURSE_GPUS", "all") != "none":
+    c.DockerSpawner.extra_host_config = {"device_requests": [ALL_GPUS]}
+
+# The image's own Jupyter and nbgrader config, not the hub's venv, PATH or config folder (which
+# the common part sets on Spawner; DockerSpawner's settings take precedence).
+c.DockerSpawner.cmd = ["jupyterhub-singleuser"]
+c.DockerSpawner.environment = {"CHOWN_HOME": "yes"}  # a new home volume belongs to its user
+c.DockerSpawner.env_keep = [name for name in c.Spawner.env_keep  # noqa: F821
+                            if name not in ("PATH", "PYTHONPATH", "CUDA_VISIBLE_DEVICES")]
+
+# The hub listens for the user containers; the proxy is a container of its own.
+c.JupyterHub.hub_ip = "0.0.0.0"
+c.JupyterHub.hub_connect_ip = HUB_HOST
+c.ConfigurableHTTPProxy.should_start = False
+c.ConfigurableHTTPProxy.api_url = f"http://{PROXY_HOST}:{settings.proxy_api_port}"  # noqa: F821
+c.JupyterHub.cleanup_servers = False  # restarting the hub leaves students' servers running
+
+# The proxy reaches the hub's services by the hub's name, not 127.0.0.1.
+for service in c.JupyterHub.services:  # noqa: F821
+    if "url" in service:
+        service["url"] = service["url"].replace("127.0.0.1", HUB_HOST)

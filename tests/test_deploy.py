@@ -1,0 +1,303 @@
+"""Static checks of the deployment (docker/, hub_config/docker.py, hub_config/k8s/): no container
+engine or cluster runs on CI, so every file is linted or validated against its schema, and the
+images' build contexts are scanned so that no instructor notebook or hidden test can reach one."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT
+
+DOCKER = ROOT / "docker"
+SCHEMAS = ROOT.parent / "shared" / "schemas"
+HUB_CONFIG = ROOT / "hub_config" / "jupyterhub_config.py"
+HIDDEN_MARKER = b"BEGIN HIDDEN TESTS"
+
+# Every image of the course, by the one name that the compose file, the Helm values and the hub
+# profiles use, and the Dockerfile that builds it.
+IMAGES = {
+    "keras-course/hub:0.1.0": "hub.Dockerfile",
+    "keras-course/student-gpu:0.1.0": "student.Dockerfile",
+    "keras-course/student-cpu:0.1.0": "student.Dockerfile",
+    "keras-course/grader:0.1.0": "grader.Dockerfile",
+}
+DOCKERFILES = sorted(DOCKER.glob("*.Dockerfile"))
+DATE_TAG = re.compile(r":[\w.-]*\d{4}-\d{2}-\d{2}$")
+
+needs_schemas = pytest.mark.skipif(not SCHEMAS.is_dir(), reason="../shared/schemas is absent")
+needs_hub_config = pytest.mark.skipif(not HUB_CONFIG.is_file(), reason="no hub_config/jupyterhub_config.py")
+
+
+def read_yaml(path: Path):
+    return yaml.safe_load(path.read_text())
+
+
+# -- Dockerfiles --------------------------------------------------------------------------------
+
+def instructions(dockerfile: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) of a Dockerfile, continuation lines joined, comments dropped."""
+    lines = [line for line in dockerfile.read_text().splitlines() if not line.lstrip().startswith("#")]
+    joined = re.sub(r"\\\n", " ", "\n".join(lines))
+    return [(parts[0].upper(), parts[1] if len(parts) > 1 else "")
+            for parts in (line.split(None, 1) for line in joined.splitlines() if line.strip())]
+
+
+def base_images(dockerfile: Path) -> list[str]:
+    """The image of each FROM, with ARG defaults filled in (as a build without --build-arg)."""
+    defaults, images = {}, []
+    for name, args in instructions(dockerfile):
+        if name == "ARG" and "=" in args:
+            key, value = args.split("=", 1)
+            defaults.setdefault(key.strip(), value.strip())
+        elif name == "FROM":
+            image = args.split()[0]
+            images.append(re.sub(r"\$\{?(\w+)\}?", lambda m: defaults.get(m.group(1), m.group(0)), image))
+    return images
+
+
+def test_every_image_has_a_dockerfile():
+    assert {DOCKER / name for name in IMAGES.values()} == set(DOCKERFILES)
+
+
+def test_hadolint_finds_no_errors():
+    hadolint = Path(sys.executable).parent / "hadolint"
+    result = subprocess.run([str(hadolint), "--failure-threshold", "error", *map(str, DOCKERFILES)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.name)
+def test_image_is_pinned_non_root_and_probed(dockerfile):
+    steps = instructions(dockerfile)
+    for image in base_images(dockerfile):
+        assert DATE_TAG.search(image), f"{dockerfile.name}: base {image} is not pinned by a dated tag"
+    users = [args.split(":")[0] for name, args in steps if name == "USER"]
+    assert users and users[-1] not in ("0", "root"), f"{dockerfile.name} ends as root"
+    assert any(name == "HEALTHCHECK" for name, _ in steps), f"{dockerfile.name}: no HEALTHCHECK"
+
+
+# -- what a build can copy into an image --------------------------------------------------------
+
+def dockerignore_rules(path: Path) -> list[tuple[bool, re.Pattern]]:
+    """(re-include?, regex) of each .dockerignore line, in order: the last match decides."""
+    rules = []
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        include = line.startswith("!")
+        pattern = os.path.normpath(line.lstrip("!").strip("/"))
+        regex = re.escape(pattern).replace(r"\*\*/", "(.*/)?").replace(r"\*\*", ".*")
+        regex = regex.replace(r"\*", "[^/]*").replace(r"\?", "[^/]")
+        rules.append((include, re.compile(f"{regex}$")))
+    return rules
+
+
+def ignored(relative: str, rules) -> bool:
+    """Docker's rule: a pattern matches a path or any folder above it; the last match wins."""
+    parts = relative.split("/")
+    prefixes = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
+    result = False
+    for include, regex in rules:
+        if any(regex.match(prefix) for prefix in prefixes):
+            result = not include
+    return result
+
+
+def context_files(root: Path, rules) -> list[str]:
+    """Every file that a build with this context could COPY: the context less .dockerignore."""
+    reincluded = [regex.pattern for include, regex in rules if include]
+    found = []
+    for folder, dirs, files in os.walk(root):
+        base = os.path.relpath(folder, root).replace(os.sep, "/")
+        base = "" if base == "." else base + "/"
+        # Skip an ignored folder unless a "!" line could bring back something inside it.
+        dirs[:] = [d for d in dirs if not ignored(base + d, rules)
+                   or any(p.startswith(re.escape(base + d + "/")) for p in reincluded)]
+        found += [base + f for f in files if not ignored(base + f, rules)]
+    return found
+
+
+def leaks(root: Path, files: list[str]) -> list[str]:
+    """Files that must never reach an image: instructor notebooks, and hidden tests anywhere.
+
+    The autograder's own modules may name the nbgrader marker (its docs show how a hidden test
+    cell is written); students install that package anyway. Everything else must not hold it.
+    """
+    bad = [f for f in files if f.split("/")[0] == "source"]
+    for f in files:
+        if f.endswith(".py") and f.startswith("autograder/"):
+            continue
+        if HIDDEN_MARKER in (root / f).read_bytes():
+            bad.append(f)
+    return bad
+
+
+def copy_sources(dockerfile: Path) -> list[str]:
+    """The context paths of every COPY/ADD that reads the build context (not another stage)."""
+    sources = []
+    for name, args in instructions(dockerfile):
+        if name in ("COPY", "ADD"):
+            words = [w for w in args.split() if not w.startswith("--")]
+            if "--from" not in args:
+                sources += [w.rstrip("/") for w in words[:-1]]
+    return sources
+
+
+ROOT_RULES = dockerignore_rules(ROOT / ".dockerignore")
+
+
+def test_every_build_context_is_the_repository_root():
+    compose = read_yaml(DOCKER / "compose.yaml")
+    for name, service in compose["services"].items():
+        if "build" in service:
+            assert (DOCKER / service["build"]["context"]).resolve() == ROOT, name
+    # A Dockerfile-specific ignore file would replace the root one for that image.
+    assert not list(ROOT.rglob("*.Dockerfile.dockerignore"))
+
+
+def test_no_build_context_holds_source_or_hidden_tests():
+    files = context_files(ROOT, ROOT_RULES)
+    assert "autograder/cli.py" in files and "docker/fetch_assets.py" in files
+    assert leaks(ROOT, files) == []
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.name)
+def test_copy_reads_only_allowed_paths(dockerfile):
+    assert not [args for name, args in instructions(dockerfile) if name == "ADD"], \
+        "ADD can fetch URLs and unpack archives: use COPY"
+    for source in copy_sources(dockerfile):
+        assert not source.startswith(("/", "..")) and ".." not in source.split("/"), source
+        assert source.split("/")[0] != "source", f"{dockerfile.name} copies {source}"
+        # A source that .dockerignore leaves out would fail the build.
+        assert not ignored(source, ROOT_RULES), f"{dockerfile.name}: {source} is not in the context"
+
+
+def test_the_scan_catches_what_it_must(tmp_path):
+    """The same scan over a checkout where things went wrong."""
+    files = {
+        "source/ch01/ch01.ipynb": "### BEGIN HIDDEN TESTS",
+        "course/gradebook.db": "### BEGIN HIDDEN TESTS",
+        "course/submitted/s1/ch01/ch01.ipynb": "### BEGIN HIDDEN TESTS",
+        "tests/test_x.py": "### BEGIN HIDDEN TESTS",
+        "course/release/ch01/ch01.ipynb": "a release that kept a hidden test: ### BEGIN HIDDEN TESTS",
+        "course/release/ch02/ch02.ipynb": "clean",
+        "autograder/__pycache__/x.pyc": "",
+        "autograder/testcell.py": "docs: ### BEGIN HIDDEN TESTS",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    context = context_files(tmp_path, ROOT_RULES)
+    assert sorted(context) == ["autograder/testcell.py", "course/release/ch01/ch01.ipynb",
+                               "course/release/ch02/ch02.ipynb"]
+    assert leaks(tmp_path, context) == ["course/release/ch01/ch01.ipynb"]
+    # Without .dockerignore, source/ and the rest would be in every image.
+    assert "source/ch01/ch01.ipynb" in leaks(tmp_path, context_files(tmp_path, []))
+
+
+# -- docker compose -----------------------------------------------------------------------------
+
+def image_references(text: str) -> set[str]:
+    return set(re.findall(r"(?<![\w/.-])keras-course/[\w-]+:[\w.-]+", text))
+
+
+@needs_schemas
+def test_compose_file_matches_the_compose_schema():
+    import jsonschema
+
+    schema = json.loads((SCHEMAS / "compose" / "compose-spec.json").read_text())
+    jsonschema.validate(read_yaml(DOCKER / "compose.yaml"), schema)
+
+
+def test_compose_builds_every_image_under_its_one_name():
+    compose = read_yaml(DOCKER / "compose.yaml")
+    built = {s["image"]: Path(s["build"]["dockerfile"]).name
+             for s in compose["services"].values() if "build" in s}
+    assert built == IMAGES
+    for service in compose["services"].values():
+        for value in (service.get("build") or {}).get("args", {}).values():
+            if ":" in value:
+                assert DATE_TAG.search(value), f"build argument {value} is not a dated tag"
+
+
+def test_every_file_names_the_images_alike():
+    for path in [DOCKER / "compose.yaml", ROOT / "hub_config" / "docker.py",
+                 *sorted((ROOT / "hub_config" / "k8s").glob("*.yaml"))]:
+        assert image_references(path.read_text()) <= set(IMAGES), path.name
+
+
+# -- the hub's docker profile -------------------------------------------------------------------
+
+def load_hub_config(profile: str, tmp_path: Path, monkeypatch, **env: str):
+    """The hub's configuration as JupyterHub's own config loader reads it for ``profile``."""
+    from jupyterhub.app import JupyterHub
+
+    monkeypatch.setenv("KERAS_COURSE_HUB", profile)
+    monkeypatch.setenv("KERAS_COURSE_HUB_DIR", str(tmp_path / "hub"))
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    hub = JupyterHub()
+    hub.load_config_file(str(HUB_CONFIG))
+    return hub.config
+
+
+@needs_hub_config
+def test_docker_profile_loads_and_sets_only_known_traits(tmp_path, monkeypatch):
+    from dockerspawner import SystemUserSpawner
+
+    config = load_hub_config("docker", tmp_path, monkeypatch)
+    spawner_class = config.JupyterHub.spawner_class
+    assert issubclass(spawner_class, SystemUserSpawner)
+    known = set(spawner_class.class_trait_names(config=True))
+    for section in ("Spawner", "DockerSpawner", "SystemUserSpawner"):
+        assert set(config[section]) <= known, section
+    assert config.ConfigurableHTTPProxy.should_start is False
+    # The proxy container reaches every service of the hub by the hub's name.
+    assert all("127.0.0.1" not in s.get("url", "") for s in config.JupyterHub.services)
+
+
+def spawner_for(config, user_id: int, name: str):
+    from types import SimpleNamespace
+
+    user = SimpleNamespace(id=user_id, name=name, url=f"/user/{name}/", server=None, settings={})
+    return config.JupyterHub.spawner_class(config=config, user=user)
+
+
+@needs_hub_config
+def test_docker_profile_gives_each_user_a_uid_home_gpu_and_limits(tmp_path, monkeypatch):
+    config = load_hub_config("docker", tmp_path, monkeypatch)
+    alice, bob = spawner_for(config, 1, "alice"), spawner_for(config, 2, "bob")
+    assert alice.user_id != bob.user_id and min(alice.user_id, bob.user_id) >= 10000
+    assert alice.run_as_root  # only to switch to the user's uid (docker-stacks' start script)
+    binds = alice.volume_binds
+    assert binds["jupyterhub-user-alice"]["bind"] == "/home/alice"
+    assert binds["keras-course-exchange"]["bind"] == "/srv/nbgrader/exchange"
+    assert alice.image == "keras-course/student-gpu:0.1.0"
+    assert alice.extra_host_config["device_requests"][0]["Capabilities"] == [["gpu"]]
+    assert alice.mem_limit and alice.cpu_limit
+
+
+@needs_hub_config
+def test_docker_profile_without_gpus(tmp_path, monkeypatch):
+    config = load_hub_config("docker", tmp_path, monkeypatch, KERAS_COURSE_GPUS="none",
+                             KERAS_COURSE_STUDENT_IMAGE="keras-course/student-cpu:0.1.0")
+    spawner = spawner_for(config, 1, "alice")
+    assert "device_requests" not in spawner.extra_host_config
+    assert spawner.image == "keras-course/student-cpu:0.1.0"
+
+
+def test_student_image_and_docker_profile_agree_on_the_exchange():
+    from autograder.course import load_course
+
+    student_config = (DOCKER / "student_nbgrader_config.py").read_text()
+    assert '"/srv/nbgrader/exchange"' in student_config
+    assert f'course_id = "{load_course(ROOT / "course").id}"' in student_config
