@@ -4,6 +4,7 @@ Every failing case asserts on the message, not only on the exception: the messag
 student reads. Models are tiny (8x8 to 32x32 inputs) except one module-scoped VGG16 pair.
 """
 
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -13,11 +14,11 @@ import keras
 from keras import layers
 
 from autograder.checks import (
-    MAX_OR_AVERAGE, NONLINEAR, CheckError, assert_close, assert_input_shape, assert_layers,
+    MAX_OR_AVERAGE, NONLINEAR, OPTIONAL, CheckError, assert_close, assert_input_shape, assert_layers,
     assert_loss_decreases, assert_matches_spec, assert_output_range, assert_output_shape,
     assert_param_count, assert_probabilities, assert_same_architecture, assert_weight_layers,
-    context, conv, count_weight_layers, dense, dropout, flatten, pool, predict, sample_inputs, seed,
-    summarize, summary_table,
+    build_reference, context, conv, count_weight_layers, dense, dropout, flatten, pool, predict, quiet,
+    sample_inputs, seed, summarize, summary_table,
 )
 from autograder.checks.summary import check_is_model
 
@@ -484,6 +485,265 @@ def test_hand_built_vgg16_matches_keras_applications(vgg16_pair):
     message = raises(assert_same_architecture, model, reference, ignore=())
     assert message.startswith("expected 22 layers, found 24; layer 21 (")
     assert message.endswith("expected Dense, found Dropout rate 0.5")
+
+
+# --- explicit zero padding ------------------------------------------------------------------------
+
+def chain(*model_layers, shape=(8, 8, 3)):
+    return keras.Sequential([keras.Input(shape), *model_layers])
+
+
+def same_weights_output(a, b, shape=(8, 8, 3)):
+    """Both models' outputs on one input, with b given a's weights."""
+    b.set_weights(a.get_weights())
+    x = np.random.default_rng(0).normal(size=(2, *shape)).astype("float32")
+    return predict(a, x), predict(b, x)
+
+
+@pytest.mark.parametrize("pad, kernel, strides, shape", [
+    ((1, 1), 3, 1, (8, 8, 3)),  # old public VGG code
+    (2, 5, 1, (9, 7, 3)),
+    (((0, 1), (0, 1)), 2, 1, (8, 8, 3)),  # "same" pads an even kernel more after than before
+    (((0, 1), (0, 1)), 3, 2, (8, 8, 3)),  # stride 2 on an even input: one pixel, after
+    ((1, 2), (3, 5), 1, (6, 6, 1)),
+])
+def test_zero_padding_before_a_valid_conv_that_pads_like_same_is_padding_same(pad, kernel, strides, shape):
+    padded = chain(layers.ZeroPadding2D(pad), layers.Conv2D(4, kernel, strides=strides), layers.ReLU(),
+                   shape=shape)
+    same = chain(layers.Conv2D(4, kernel, strides=strides, padding="same", activation="relu"), shape=shape)
+    assert without_names(summarize(padded)) == without_names(summarize(same))
+    assert_same_architecture(padded, same)
+    assert_matches_spec(padded, [conv(4, kernel, strides, padding="same")], shape)
+    np.testing.assert_allclose(*same_weights_output(same, padded, shape), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("pad, shape, message", [
+    (2, (8, 8, 3), "expected 2 layers, found 3; layer 1 (pad): expected Conv2D, found ZeroPadding2D(2) before a "
+     '3x3 conv, which grows the output by 2 pixels in each dimension compared with padding="same" (10x10 '
+     "instead of 8x8)"),
+    (((0, 2), (0, 2)), (8, 8, 3), "found ZeroPadding2D(((0, 2), (0, 2))) before a 3x3 conv, which shifts the "
+     'output: padding="same" pads 1 before and 1 after'),
+    ((0, 1), (8, 8, 3), 'found ZeroPadding2D((0, 1)) before a 3x3 conv, which changes the output size compared '
+     'with padding="same" (6x8 instead of 8x8)'),
+])
+def test_zero_padding_that_is_not_same_is_a_difference_that_says_what_it_does(pad, shape, message):
+    model = chain(layers.ZeroPadding2D(pad, name="pad"), layers.Conv2D(4, 3, activation="relu"),
+                  layers.MaxPooling2D(), shape=shape)
+    spec = [conv(4, 3, padding="same"), pool(2)]
+    assert message in raises(assert_matches_spec, model, spec, shape)
+    assert message in raises(assert_layers, model, spec)
+
+
+def test_strided_zero_padding_is_same_only_for_the_input_it_was_written_for():
+    def strided(shape):
+        return chain(layers.ZeroPadding2D(((0, 1), (0, 1)), name="pad"), layers.Conv2D(4, 3, strides=2),
+                     shape=shape)
+
+    spec = [conv(4, 3, strides=2, padding="same", activation=None)]
+    assert_matches_spec(strided((8, 8, 3)), spec, (8, 8, 3))
+    message = raises(assert_layers, strided((7, 7, 3)), spec)
+    assert message.endswith("found ZeroPadding2D(((0, 1), (0, 1))) before a 3x3 conv, which shrinks the output "
+                            'by 1 pixel in each dimension compared with padding="same" (3x3 instead of 4x4)')
+
+
+def test_zero_padding_as_same_against_a_valid_spec_names_the_padding():
+    model = chain(layers.ZeroPadding2D(1), layers.Conv2D(4, 3, activation="relu", name="c1"))
+    assert raises(assert_layers, model, [conv(4, 3)]) == (
+        'layer 1 (c1): expected Conv2D with padding="valid", found padding="same" '
+        "(ZeroPadding2D(1) before a valid Conv2D)")
+
+
+@pytest.mark.parametrize("pooling, message", [
+    (lambda: layers.MaxPooling2D(2), "found ZeroPadding2D(1) before a 2x2 max-pool, which pools the padded zeros "
+     'where padding="same" leaves the border out of the pool, and grows the output by 1 pixel in each '
+     "dimension compared with it (5x5 instead of 4x4)"),
+    # The right output size, yet the border averages take in zeros: not what "same" computes.
+    (lambda: layers.AveragePooling2D(3, strides=1), "found ZeroPadding2D(1) before a 3x3 average-pool, which "
+     'pools the padded zeros where padding="same" leaves the border out of the pool'),
+])
+def test_zero_padding_never_folds_into_pooling(pooling, message):
+    padded = chain(layers.ZeroPadding2D(1), pooling())
+    same_kind = type(pooling())
+    config = pooling().get_config()
+    same = chain(same_kind(config["pool_size"], strides=config["strides"], padding="same"))
+    assert message in raises(assert_same_architecture, padded, same)
+    x = -np.random.default_rng(0).random((1, 8, 8, 3)).astype("float32")  # negative: zeros would win a max
+    assert not np.allclose(predict(padded, x)[:, :4, :4], predict(same, x)[:, :4, :4])
+
+
+def test_zero_padding_of_nothing_is_left_out():
+    model = chain(layers.ZeroPadding2D(0), layers.Conv2D(4, 3), layers.ZeroPadding2D(((0, 0), (0, 0))),
+                  layers.MaxPooling2D())
+    assert [s.kind for s in summarize(model)] == ["Conv2D", "MaxPooling2D"]
+
+
+def test_zero_padding_elsewhere_stays_a_layer():
+    model = chain(layers.Conv2D(4, 3, padding="same"), layers.ZeroPadding2D(2), layers.Flatten())
+    assert [s.describe() for s in summarize(model)] == ["Conv2D 4@3x3 same", "ZeroPadding2D(2)", "Flatten"]
+    reference = chain(layers.Conv2D(4, 3, padding="same"), layers.ZeroPadding2D(1), layers.Flatten())
+    assert "ZeroPadding2D" in raises(assert_same_architecture, model, reference)
+
+
+# --- activations after BatchNormalization or Dropout ----------------------------------------------
+
+def conv_bn(order, **conv_kwargs):
+    """A conv block with BatchNormalization before or after its ReLU (or none)."""
+    inner = {"before": [layers.Conv2D(4, 3, name="c", **conv_kwargs), layers.BatchNormalization(), layers.ReLU()],
+             "after": [layers.Conv2D(4, 3, activation="relu", name="c", **conv_kwargs), layers.BatchNormalization()],
+             "none": [layers.Conv2D(4, 3, activation="relu", name="c", **conv_kwargs)]}[order]
+    return chain(*inner, layers.MaxPooling2D(), layers.Flatten(), layers.Dense(3, activation="softmax"))
+
+
+BN_SPEC = [pool(2), flatten(), dense(3, "softmax")]
+
+
+@pytest.mark.parametrize("order", ["before", "after", "none"])
+def test_a_spec_that_allows_batch_norm_accepts_it_on_either_side_of_the_activation(order):
+    assert_matches_spec(conv_bn(order), [conv(4, 3, batch_norm=OPTIONAL)] + BN_SPEC, (8, 8, 3))
+
+
+def test_batch_norm_then_relu_layer_is_matched_to_the_conv():
+    summary = summarize(conv_bn("before"))[0]
+    assert (summary.kind, summary.activation, summary.batch_norm) == ("Conv2D", "relu", "before activation")
+    assert summary.describe() == "Conv2D 4@3x3 valid + BatchNormalization + relu"
+    assert summarize(conv_bn("after"))[0].describe() == "Conv2D 4@3x3 valid relu + BatchNormalization"
+    assert (summary.params, summary.batch_norm_params) == (112, 16)
+    assert summary_table(conv_bn("before")).splitlines()[-1] == f"total parameters: {conv_bn('before').count_params():,}"
+
+
+@pytest.mark.parametrize("order, spec, message", [
+    ("before", conv(4, 3), "layer 1 (c): expected Conv2D with no BatchNormalization, found BatchNormalization "
+     "before its activation"),
+    ("none", conv(4, 3, batch_norm=True), "layer 1 (c): expected Conv2D with BatchNormalization, found no "
+     "BatchNormalization"),
+    ("after", conv(4, 3, batch_norm="before activation"), "layer 1 (c): expected Conv2D with BatchNormalization "
+     "before its activation, found BatchNormalization after its activation"),
+])
+def test_batch_norm_where_the_spec_does_not_allow_it_is_named(order, spec, message):
+    assert raises(assert_matches_spec, conv_bn(order), [spec] + BN_SPEC, (8, 8, 3)) == message
+
+
+def test_batch_norm_order_matters_between_two_models():
+    message = raises(assert_same_architecture, conv_bn("after"), conv_bn("before"))
+    assert message == ("layer 1 (c): expected Conv2D with BatchNormalization before its activation, found "
+                       "BatchNormalization after its activation")
+    assert_same_architecture(conv_bn("before"), conv_bn("before"))
+    message = raises(assert_same_architecture, conv_bn("before", use_bias=False), conv_bn("before"))
+    assert message == "layer 1 (Conv2D 4@3x3 valid + BatchNormalization + relu): expected 112 parameters, found 108"
+
+
+def test_required_batch_norm_counts_its_parameters():
+    spec = [conv(4, 3, batch_norm=True)] + BN_SPEC
+    assert_matches_spec(conv_bn("before"), spec, (8, 8, 3))
+    model = chain(layers.Conv2D(4, 3, activation="relu"), layers.BatchNormalization(center=False),
+                  layers.MaxPooling2D(), layers.Flatten(), layers.Dense(3, activation="softmax"))
+    assert raises(assert_matches_spec, model, spec, (8, 8, 3)).endswith(
+        "expected 16 BatchNormalization parameters, found 12")
+    assert [type(layer).__name__ for layer in build_reference(spec, (8, 8, 3)).layers][:2] == [
+        "Conv2D", "BatchNormalization"]
+
+
+def test_ignoring_batch_norm_still_works():
+    assert_layers(conv_bn("before"), [conv(4, 3)] + BN_SPEC, ignore=("BatchNormalization",))
+
+
+def test_batch_norm_after_a_pooling_layer_stays_a_layer():
+    model = chain(layers.Conv2D(4, 3, activation="relu"), layers.MaxPooling2D(), layers.BatchNormalization(name="bn"),
+                  layers.Flatten(), layers.Dense(3, activation="softmax"))
+    assert raises(assert_layers, model, [conv(4, 3, batch_norm=OPTIONAL)] + BN_SPEC) == (
+        "expected 4 layers, found 5; layer 3 (bn): expected Flatten, found BatchNormalization")
+
+
+def dense_dropout(activation_layer):
+    return chain(layers.Dense(8, name="fc"), layers.Dropout(0.5), activation_layer,
+                 layers.Dense(3, activation="softmax"), shape=(6,))
+
+
+def test_relu_after_dropout_is_matched_to_the_dense_layer():
+    model = dense_dropout(layers.ReLU())
+    usual = chain(layers.Dense(8, activation="relu"), layers.Dropout(0.5), layers.Dense(3, activation="softmax"),
+                  shape=(6,))
+    assert without_names(summarize(model)) == without_names(summarize(usual))
+    assert_matches_spec(model, [dense(8, "relu"), dropout(0.5), dense(3, "softmax")], (6,))
+
+
+def test_tanh_after_dropout_is_not_the_same_as_before_it():
+    # tanh(dropout(x)) is not dropout(tanh(x)): dropout scales what it keeps.
+    model = dense_dropout(layers.Activation("tanh"))
+    message = raises(assert_layers, model, [dense(8, "tanh"), dropout(0.5), dense(3, "softmax")])
+    assert message == 'expected 3 layers, found 4; layer 1 (fc): expected Dense with activation "tanh", found no activation'
+
+
+# --- Keras 2 habits that still run in Keras 3 -------------------------------------------------------
+
+def lenet_keras2_style():
+    """input_shape= on the first layer, activation functions, ReLU(max_value=None), strides omitted."""
+    with pytest.warns(UserWarning, match="input_shape"):  # Keras 3 warns, and builds the model
+        first = layers.Conv2D(6, (3, 3), input_shape=INPUT)
+    return keras.Sequential([
+        first, layers.Activation(keras.activations.relu),
+        layers.MaxPool2D(pool_size=(2, 2)),
+        layers.Conv2D(16, 3), layers.ReLU(max_value=None),
+        layers.MaxPooling2D((2, 2)),
+        layers.Flatten(),
+        layers.Dense(32), layers.Activation("relu"),
+        layers.Dense(10), layers.Softmax(),
+    ])
+
+
+def test_keras2_style_model_passes_and_summarizes_like_keras3_style():
+    model = lenet_keras2_style()
+    assert_matches_spec(model, SPEC, INPUT)
+    assert without_names(summarize(model)) == without_names(summarize(lenet_sequential()))
+
+
+@pytest.mark.parametrize("last, message", [
+    (lambda: layers.Softmax(axis=1), 'found activation "softmax over axis 1"'),
+    (lambda: layers.Activation(keras.activations.relu6), 'found activation "relu6"'),
+])
+def test_near_keras2_idioms_that_compute_something_else_fail(last, message):
+    model = chain(layers.Dense(5), last(), shape=(4, 6))
+    assert raises(assert_layers, model, [dense(5, "softmax")]).endswith(message)
+    assert_layers(chain(layers.Dense(5), layers.Softmax(axis=2), shape=(4, 6)), [dense(5, "softmax")])
+
+
+# --- warnings ---------------------------------------------------------------------------------------
+
+@pytest.fixture
+def warning_get_config(monkeypatch):
+    """Every get_config of a Dense warns, as Keras does for some arguments."""
+    original = layers.Dense.get_config
+
+    def get_config(self):
+        warnings.warn("a Keras warning", UserWarning)
+        return original(self)
+
+    monkeypatch.setattr(layers.Dense, "get_config", get_config)
+
+
+def test_checks_raise_no_warnings_while_they_build_or_inspect_models(warning_get_config, batch):
+    model = small_classifier()
+    with pytest.warns(UserWarning):
+        model.layers[0].get_config()
+    x, y = batch
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        summarize(model)
+        summary_table(model)
+        assert_matches_spec(model, [dense(8, "relu"), dense(3, "softmax")], (4,))
+        assert_same_architecture(model, small_classifier())
+        build_reference([dense(8, "relu")], (4,))
+        assert_probabilities(model)
+        assert_loss_decreases(model, x, y, "sparse_categorical_crossentropy")
+        assert_matches_spec(lenet_keras2_style(), SPEC, INPUT)
+    assert [str(w.message) for w in caught] == []
+
+
+def test_quiet_restores_the_warning_filters():
+    before = list(warnings.filters)
+    with quiet():
+        warnings.warn("hidden", UserWarning)
+    assert warnings.filters == before
 
 
 # --- parameter and weight-layer counts -------------------------------------------------------------
