@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # The grader: what `keras-course grade` and the Kubernetes grading Job run in. It holds the
 # course's checks and nbgrader on TensorFlow's CPU build, and no course: the instructor's course
-# folder (with the gradebook and the submissions) is mounted at /srv/course when it runs.
+# folder (with the gradebook and the submissions) is mounted at /srv/keras-course/course when it
+# runs (hub_config/k8s/grading-job.yaml).
 FROM quay.io/jupyter/docker-stacks-foundation:2026-08-07
 
 ENV PIP_NO_CACHE_DIR=1 \
@@ -17,7 +18,7 @@ RUN pip install --no-cache-dir -r requirements.txt . \
     && python -m ipykernel install --sys-prefix --name python3 \
     && rm -rf /tmp/build
 
-WORKDIR /srv/course
+WORKDIR /srv/keras-course/course
 USER 1000
 # A one-shot job, not a server: the probe checks that the grading tools import.
 HEALTHCHECK --interval=60s --timeout=30s --retries=1 \

@@ -301,3 +301,100 @@ def test_student_image_and_docker_profile_agree_on_the_exchange():
     student_config = (DOCKER / "student_nbgrader_config.py").read_text()
     assert '"/srv/nbgrader/exchange"' in student_config
     assert f'course_id = "{load_course(ROOT / "course").id}"' in student_config
+
+
+# -- the hub's k8s profile: Zero to JupyterHub values and Kubernetes manifests --------------------
+
+K8S = ROOT / "hub_config" / "k8s"
+VALUES = K8S / "values.yaml"
+
+
+def deep_merge(defaults, overrides):
+    """Helm's merge of a values file over the chart's defaults: maps merge, anything else replaces."""
+    if isinstance(defaults, dict) and isinstance(overrides, dict):
+        merged = dict(defaults)
+        for key, value in overrides.items():
+            merged[key] = deep_merge(defaults.get(key), value) if key in defaults else value
+        return merged
+    return overrides
+
+
+def test_deep_merge_is_helms():
+    assert deep_merge({"a": {"b": 1, "c": [1]}, "d": 1}, {"a": {"c": [2]}, "e": None}) == \
+        {"a": {"b": 1, "c": [2]}, "d": 1, "e": None}
+
+
+@needs_schemas
+def test_helm_values_match_the_chart_schema():
+    import jsonschema
+
+    schema = read_yaml(SCHEMAS / "z2jh" / "values.schema.yaml")
+    values = deep_merge(read_yaml(SCHEMAS / "z2jh" / "values.yaml"), read_yaml(VALUES))
+    jsonschema.validate(values, schema)
+
+
+def test_helm_values_offer_cpu_and_one_gpu():
+    profiles = {p["slug"]: p for p in read_yaml(VALUES)["singleuser"]["profileList"]}
+    assert set(profiles) == {"cpu", "gpu"} and profiles["cpu"]["default"]
+    gpu = profiles["gpu"]["kubespawner_override"]
+    assert gpu["extra_resource_limits"] == {"nvidia.com/gpu": "1"}
+    assert gpu["node_selector"] and any(t["key"] == "nvidia.com/gpu" for t in gpu["tolerations"])
+    assert read_yaml(VALUES)["cull"]["enabled"]
+
+
+def manifests() -> list[tuple[str, dict]]:
+    return [(f"{path.name}: {doc['kind']} {doc['metadata']['name']}", doc)
+            for path in sorted(K8S.glob("*.yaml")) if path != VALUES
+            for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+@pytest.mark.parametrize("name, manifest", manifests(), ids=[n for n, _ in manifests()])
+def test_kubernetes_manifest_is_valid(name, manifest):
+    import kubernetes_validate
+
+    kubernetes_validate.validate(manifest, "1.37.0", strict=True)
+
+
+def test_students_never_mount_the_instructors_volume():
+    claims = {v["persistentVolumeClaim"]["claimName"]
+              for v in read_yaml(VALUES)["singleuser"]["storage"]["extraVolumes"]}
+    assert claims == {"keras-course-exchange"}
+
+
+def run_extra_config(tmp_path, monkeypatch):
+    """The chart's jupyterhub_config.py, as far as this file goes: hub.config's services and roles,
+    then each hub.extraConfig snippet run with ``c`` (and z2jh's own get_config in scope)."""
+    from traitlets.config import Config
+
+    monkeypatch.setenv("KERAS_COURSE_HUB_CONFIG", str(HUB_CONFIG))
+    monkeypatch.setenv("KERAS_COURSE_HUB_DIR", str(tmp_path / "hub"))
+    for name, value in read_yaml(VALUES)["hub"]["extraEnv"].items():
+        if name not in ("KERAS_COURSE_ROOT", "KERAS_COURSE_HUB_DIR", "KERAS_COURSE_EXCHANGE"):
+            monkeypatch.setenv(name, value)
+    c = Config()
+    c.JupyterHub.services = [{"name": "jupyterhub-idle-culler", "command": ["culler"]}]
+    c.JupyterHub.load_roles = [{"name": "jupyterhub-idle-culler", "services": ["jupyterhub-idle-culler"]}]
+    for snippet in read_yaml(VALUES)["hub"]["extraConfig"].values():
+        exec(snippet, {"c": c, "get_config": lambda key, default=None: default})  # noqa: S102
+    return c
+
+
+@needs_hub_config
+def test_k8s_profile_adds_the_course_to_the_chart(tmp_path, monkeypatch):
+    config = run_extra_config(tmp_path, monkeypatch)
+    services = {s["name"]: s for s in config.JupyterHub.services}
+    assert set(services) == {"jupyterhub-idle-culler", "keras-course"}
+    assert services["keras-course"]["url"].startswith("http://hub:")
+    port = int(services["keras-course"]["url"].rsplit(":", 1)[1])
+    assert port == read_yaml(VALUES)["hub"]["service"]["extraPorts"][0]["port"]
+    roles = {r["name"]: r for r in config.JupyterHub.load_roles}
+    assert "instructor" in roles and "idle-culler" not in roles
+    assert config.JupyterHub.authenticator_class is not None
+    uid = config.KubeSpawner.uid
+    assert uid(fake_spawner(3)) != uid(fake_spawner(4)) and uid(fake_spawner(1)) >= 10000
+
+
+def fake_spawner(user_id: int):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(user=SimpleNamespace(id=user_id))
