@@ -1,25 +1,35 @@
-# Two entry points (see README): `make start` and `make test`. Both build .venv first.
+# Entry points (see README): `make start` (the course's hub), `make lab` (a self-learner's JupyterLab)
+# and `make test`. Each builds .venv first.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: start test test-fast clean
+.PHONY: start lab test test-fast browser clean
 
-$(STAMP): pyproject.toml requirements.txt requirements-course.txt requirements-dev.txt
+$(STAMP): pyproject.toml requirements.txt requirements-course.txt requirements-hub.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -e .
 	touch $@
 
 start: $(STAMP)
+	$(BIN)/keras-course hub
+
+lab: $(STAMP)
 	$(BIN)/keras-course start
 
-test: $(STAMP)
+# The hub's browser test drives Debian's Chromium through Playwright (no browser download).
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "note: no chromium and not root; the hub's browser test will be skipped"
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
 
 clean:
-	rm -rf $(VENV) work course/release course/submitted course/autograded course/feedback course/gradebook.db
+	rm -rf $(VENV) work .hub course/release course/submitted course/autograded course/feedback course/gradebook.db

@@ -40,6 +40,12 @@ def _release(args) -> int:
     return 0
 
 
+def _gpu_check(args) -> int:
+    from .gpu_check import gpu_check
+
+    return gpu_check(epochs=args.epochs, batch_size=args.batch_size, require_gpu=args.require_gpu)
+
+
 def _start(args) -> int:
     """Release every chapter into a work folder and open JupyterLab on it."""
     from .assign import copy_to_workspace, release
@@ -61,6 +67,18 @@ def _start(args) -> int:
     os.execv(sys.executable, lab)
 
 
+def _hub(args) -> int:
+    """Run the course's JupyterHub (local profile) until Ctrl-C."""
+    from .hub import HubSettings, run_hub
+
+    environ = dict(os.environ)
+    if args.port:
+        environ["HUB_PORT"] = str(args.port)
+    if args.course:
+        environ["KERAS_COURSE_ROOT"] = args.course
+    return run_hub(HubSettings.from_env(environ))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="keras-course", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -78,6 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     rel.add_argument("--course", help=course_help)
     rel.set_defaults(run=_release)
 
+    gpu = commands.add_parser("gpu-check", help="show the GPU to Keras: train a course model on GPU and CPU")
+    gpu.add_argument("--epochs", type=int, default=3, help="epochs on each device (default 3)")
+    gpu.add_argument("--batch-size", type=int, default=128)
+    gpu.add_argument("--require-gpu", action="store_true", help="exit with status 2 when Keras sees no GPU")
+    gpu.set_defaults(run=_gpu_check)
+
     start = commands.add_parser("start", help="release the course into a work folder and open JupyterLab")
     start.add_argument("--course", help=course_help)
     start.add_argument("--work", default="work", help="where your copies of the chapters go (default: ./work)")
@@ -85,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--no-browser", action="store_true", help="do not open a browser window")
     start.add_argument("--no-lab", action="store_true", help="release and copy only; do not start JupyterLab")
     start.set_defaults(run=_start)
+
+    hub = commands.add_parser("hub", help="run the course's JupyterHub on 127.0.0.1 with demo accounts")
+    hub.add_argument("--course", help=course_help)
+    hub.add_argument("--port", type=int, help="the hub's port (default: HUB_PORT, else 8000)")
+    hub.set_defaults(run=_hub)
     return parser
 
 

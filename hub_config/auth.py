@@ -1,0 +1,110 @@
+"""How people log in to the course's hub; KERAS_COURSE_LOGIN picks one of three.
+
+- demo (default): DemoAuthenticator, one password per demo account, printed by `keras-course hub`.
+- lti13: LTI 1.3 from the LMS (ltiauthenticator); the LMS's roles claim decides the group.
+- oauth: any OAuth 2 / OpenID Connect provider (oauthenticator's GenericOAuthenticator); the
+  provider's groups claim decides the group.
+
+Groups decide everything else: members of "instructors" get the instructor role (formgrader,
+admin page, other users' servers), members of "students" only their own server.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+
+from jupyterhub.auth import Authenticator
+from traitlets import Dict, Unicode
+
+INSTRUCTORS, STUDENTS = "instructors", "students"
+
+# LTI 1.3 role URIs (IMS LIS vocabulary) whose holders grade: they join the instructors group.
+LTI_ROLES_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/roles"
+LTI_GRADING_ROLES = ("#Instructor", "#Administrator", "#TeachingAssistant", "#ContentDeveloper")
+
+LTI_SETTINGS = {  # environment variable -> LTI13Authenticator trait
+    "KERAS_COURSE_LTI_ISSUER": "issuer",
+    "KERAS_COURSE_LTI_CLIENT_ID": "client_id",
+    "KERAS_COURSE_LTI_AUTHORIZE_URL": "authorize_url",
+    "KERAS_COURSE_LTI_JWKS_ENDPOINT": "jwks_endpoint",
+}
+OAUTH_SETTINGS = {  # environment variable -> GenericOAuthenticator trait
+    "KERAS_COURSE_OAUTH_CLIENT_ID": "client_id",
+    "KERAS_COURSE_OAUTH_CLIENT_SECRET": "client_secret",
+    "KERAS_COURSE_OAUTH_AUTHORIZE_URL": "authorize_url",
+    "KERAS_COURSE_OAUTH_TOKEN_URL": "token_url",
+    "KERAS_COURSE_OAUTH_USERDATA_URL": "userdata_url",
+    "KERAS_COURSE_OAUTH_CALLBACK_URL": "oauth_callback_url",
+}
+
+
+class DemoAuthenticator(Authenticator):
+    """Each account has its own password; anyone else, or a wrong password, gets the login error.
+
+    For a demo or a workshop on one machine only: the passwords sit in the hub's folder.
+    """
+
+    passwords = Dict(key_trait=Unicode(), value_trait=Unicode(), config=True,
+                     help="user name -> password of every account that may log in")
+
+    async def authenticate(self, handler, data):
+        expected = self.passwords.get(data.get("username", ""))
+        given = data.get("password", "")
+        if expected is not None and hmac.compare_digest(expected.encode(), given.encode()):
+            return data["username"]
+        return None
+
+
+def _lti13_authenticator_class():
+    from ltiauthenticator.lti13.auth import LTI13Authenticator
+
+    class CourseLTI13Authenticator(LTI13Authenticator):
+        """LTI 1.3 launches; whoever the LMS calls an instructor (or TA) joins the instructors."""
+
+        async def authenticate(self, handler, data=None):
+            user = await super().authenticate(handler, data)
+            roles = (data or {}).get(LTI_ROLES_CLAIM, [])
+            grades = any(role.endswith(LTI_GRADING_ROLES) for role in roles)
+            user["groups"] = [INSTRUCTORS if grades else STUDENTS]
+            return user
+
+    return CourseLTI13Authenticator
+
+
+class LoginSettingsError(Exception):
+    """A login was chosen without the settings it needs; the message names them."""
+
+
+def _required(env, names: dict[str, str], login: str) -> dict[str, str]:
+    missing = [name for name in names if not env.get(name)]
+    if missing:
+        raise LoginSettingsError(f"KERAS_COURSE_LOGIN={login} needs {', '.join(missing)} (see README.md, Hub)")
+    return {trait: env[name] for name, trait in names.items()}
+
+
+def configure_login(c, login: str, demo_passwords: dict[str, str] | None = None, environ=None) -> None:
+    """Set the hub's authenticator in config ``c``; LTI and OAuth read their settings from env."""
+    env = os.environ if environ is None else environ
+    if login == "demo":
+        c.JupyterHub.authenticator_class = DemoAuthenticator
+        c.DemoAuthenticator.passwords = dict(demo_passwords or {})
+        c.Authenticator.allowed_users = set(demo_passwords or {})
+    elif login == "lti13":
+        c.JupyterHub.authenticator_class = _lti13_authenticator_class()
+        for trait, value in _required(env, LTI_SETTINGS, login).items():
+            setattr(c.LTI13Authenticator, trait, {value} if trait == "client_id" else value)
+        c.LTI13Authenticator.username_key = env.get("KERAS_COURSE_LTI_USERNAME_KEY", "sub")
+        c.Authenticator.allow_all = True  # the LMS decides who takes the course
+        c.Authenticator.manage_groups = True
+    elif login == "oauth":
+        c.JupyterHub.authenticator_class = "generic-oauth"
+        for trait, value in _required(env, OAUTH_SETTINGS, login).items():
+            setattr(c.GenericOAuthenticator, trait, value)
+        c.GenericOAuthenticator.username_claim = env.get("KERAS_COURSE_OAUTH_USERNAME_CLAIM", "preferred_username")
+        c.GenericOAuthenticator.scope = env.get("KERAS_COURSE_OAUTH_SCOPE", "openid profile email").split()
+        c.GenericOAuthenticator.manage_groups = True
+        c.GenericOAuthenticator.auth_state_groups_key = env.get("KERAS_COURSE_OAUTH_GROUPS_KEY", "oauth_user.groups")
+        c.GenericOAuthenticator.allowed_groups = {INSTRUCTORS, STUDENTS}  # the provider's group names
+    else:
+        raise LoginSettingsError(f"KERAS_COURSE_LOGIN={login!r}: the logins are demo, lti13 and oauth")
