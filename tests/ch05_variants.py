@@ -116,6 +116,50 @@ WRITTEN_DIFFERENTLY = {
     "train_lenet": TRAIN_WITH_PREPARE_IMAGES,
 }
 
+# --- correct, in the style of older public VGG code (Keras 1 and 2 era) ------------------------
+# ZeroPadding2D((1, 1)) before each "valid" 3x3 convolution (what padding="same" computes),
+# input_shape= on the first layer of a Sequential (Keras 3 warns but builds the model), activations
+# as their own layers. The graded cells must give these full marks without a warning leaking out.
+
+VGG_BLOCK_ZERO_PADDING = '''
+def vgg_block(x, filters, num_convs):
+    for _ in range(num_convs):
+        x = layers.ZeroPadding2D((1, 1))(x)
+        x = layers.Conv2D(filters, (3, 3))(x)
+        x = layers.Activation("relu")(x)
+    return layers.MaxPooling2D((2, 2), strides=(2, 2))(x)
+'''
+
+VGG_SEQUENTIAL_ZERO_PADDING = '''
+def build_vgg(depth=16, input_shape=(224, 224, 3), num_classes=1000):
+    convs = {11: (1, 1, 2, 2, 2), 13: (2, 2, 2, 2, 2), 16: (2, 2, 3, 3, 3), 19: (2, 2, 4, 4, 4)}
+    if depth not in convs:
+        raise ValueError("depth must be 11, 13, 16 or 19")
+    model = keras.Sequential()
+    model.add(layers.ZeroPadding2D((1, 1), input_shape=input_shape))
+    for block, (filters, n) in enumerate(zip((64, 128, 256, 512, 512), convs[depth])):
+        for i in range(n):
+            if block or i:
+                model.add(layers.ZeroPadding2D((1, 1)))
+            model.add(layers.Conv2D(filters, (3, 3), activation="relu"))
+        model.add(layers.MaxPool2D((2, 2), strides=(2, 2)))
+    model.add(layers.Flatten())
+    model.add(layers.Dense(4096))
+    model.add(layers.Activation(keras.activations.relu))
+    model.add(layers.Dropout(0.5))
+    model.add(layers.Dense(4096))
+    model.add(layers.Dropout(0.5))
+    model.add(layers.ReLU(max_value=None))
+    model.add(layers.Dense(num_classes))
+    model.add(layers.Activation("softmax"))
+    return model
+'''
+
+WRITTEN_DIFFERENTLY_OLD_STYLE = {
+    "vgg_block": VGG_BLOCK_ZERO_PADDING,
+    "build_vgg": VGG_SEQUENTIAL_ZERO_PADDING,
+}
+
 # --- wrong: (solution cell, source, test cell that must fail, words its message must hold) ---
 
 WRONG = [
@@ -231,4 +275,9 @@ def plot_history(history):
     ax.legend()
     return fig
 ''', "plot_history_public", "expected 2 axes with curves"),
+    ("vgg_block", VGG_BLOCK_ZERO_PADDING.replace("ZeroPadding2D((1, 1))", "ZeroPadding2D(2)"),
+     "vgg_block_public", "before a 3x3 conv, which grows the output by 2 pixels in each dimension"),
+    ("build_vgg", VGG_SEQUENTIAL_ZERO_PADDING.replace("model.add(layers.ZeroPadding2D((1, 1)))",
+                                                      "model.add(layers.ZeroPadding2D(((0, 2), (0, 2))))"),
+     "vgg_hidden", "which shifts the output"),
 ]
