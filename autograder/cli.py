@@ -79,6 +79,30 @@ def _hub(args) -> int:
     return run_hub(HubSettings.from_env(environ))
 
 
+def _feedback(args) -> int:
+    from .feedback_cmd import generate_feedback
+
+    course = load_course(args.course)
+    files = generate_feedback(course, args.assignment, args.student or None, release=args.release)
+    for path in files:
+        print(path)
+    print(f"{len(files)} feedback file(s) for {args.assignment}"
+          + (", released to the exchange" if args.release else ""), file=sys.stderr)
+    return 0
+
+
+def _report(args) -> int:
+    from .report import build_report, write_report
+
+    course = load_course(args.course)
+    report = build_report(course, args.assignment)
+    print(report.item_table())
+    out = Path(args.out or course.root / "reports" / args.assignment)
+    for path in write_report(report, out):
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="keras-course", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -102,6 +126,20 @@ def build_parser() -> argparse.ArgumentParser:
     gpu.add_argument("--require-gpu", action="store_true", help="exit with status 2 when Keras sees no GPU")
     gpu.set_defaults(run=_gpu_check)
 
+    feedback = commands.add_parser("feedback", help="per-student HTML feedback: every test's outcome, points "
+                                   "and message, never hidden-test code")
+    feedback.add_argument("assignment")
+    feedback.add_argument("--course", help=course_help)
+    feedback.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
+    feedback.add_argument("--release", action="store_true", help="also release it to the exchange for students")
+    feedback.set_defaults(run=_feedback)
+
+    report = commands.add_parser("report", help="grades CSV, item analysis per test and plots for an assignment")
+    report.add_argument("assignment")
+    report.add_argument("--course", help=course_help)
+    report.add_argument("--out", help="folder for the CSV and PNG files (default: COURSE/reports/ASSIGNMENT)")
+    report.set_defaults(run=_report)
+
     start = commands.add_parser("start", help="release the course into a work folder and open JupyterLab")
     start.add_argument("--course", help=course_help)
     start.add_argument("--work", default="work", help="where your copies of the chapters go (default: ./work)")
@@ -114,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     hub.add_argument("--course", help=course_help)
     hub.add_argument("--port", type=int, help="the hub's port (default: HUB_PORT, else 8000)")
     hub.set_defaults(run=_hub)
+
+    from .grade import add_parser as add_grade_parser  # keras-course grade: its options live with it
+    add_grade_parser(commands)
     return parser
 
 

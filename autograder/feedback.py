@@ -3,12 +3,16 @@
 nbgrader's autograded notebooks hold the hidden tests again (they are put back for grading), and
 IPython tracebacks quote the failing line. These preprocessors run in ``nbgrader
 generate_feedback`` (see course/nbgrader_config.py): nbgrader's own ClearHiddenTests removes the
-hidden regions from the cell sources, and ``ScrubTracebacks`` cuts each error in a graded cell
-down to its one-line message, which the checks write to teach.
+hidden regions from the cell sources, ``ScrubTracebacks`` cuts each error in a graded cell
+down to its one-line message, which the checks write to teach, and ``ResultsSummary`` opens the
+feedback with a table of every test's outcome, points and message.
 """
 
 from __future__ import annotations
 
+import html
+
+import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 
@@ -35,3 +39,45 @@ class ScrubTracebacks(NbGraderPreprocessor):
                     message = output.get("evalue") or EMPTY_MESSAGES.get(name, "")
                     output["traceback"] = [f"{name}: {message}"]
         return cell, resources
+
+
+class ResultsSummary(NbGraderPreprocessor):
+    """Put a table of every test at the top of the feedback: cell, test, outcome, points, message.
+
+    It reads the results each graded cell leaves as its last output (see testcell.py): hidden
+    tests show their description, points and failure message, never their code.
+    """
+
+    def preprocess(self, nb, resources):
+        from .report import cell_results
+
+        results = cell_results(nb)
+        if results:
+            nb.cells.insert(0, nbformat.v4.new_markdown_cell(summary_markdown(results)))
+        return nb, resources
+
+
+def summary_markdown(results: dict) -> str:
+    """The results table as Markdown (with HTML-escaped text), one row per test."""
+    earned = sum(r.get("score", 0.0) for r in results.values() if isinstance(r, dict))
+    possible = sum(r.get("points", 0.0) for r in results.values() if isinstance(r, dict))
+    rows = ["## Your results", "", f"Tests passed in the graded cells: **{earned:g} of {possible:g} points** "
+            "(cells that did not report are listed too).", "",
+            "| cell | test | result | points | what to fix |", "|---|---|---|---|---|"]
+    for cell, result in results.items():
+        if isinstance(result, str):
+            rows.append(f"| {cell} | (whole cell) | did not run | 0 | {_cell_text(result)} |")
+            continue
+        outcomes = result.get("outcomes", [])
+        total_weight = sum(o.get("weight", 1.0) for o in outcomes) or 1.0
+        for o in outcomes:
+            share = result.get("points", 0.0) * o.get("weight", 1.0) / total_weight
+            mark, got = ("passed", share) if o["passed"] else ("failed", 0.0)
+            rows.append(f"| {cell} | {_cell_text(o['description'])} | {mark} | {got:.2f} / {share:.2f} "
+                        f"| {_cell_text(o.get('message', ''))} |")
+    return "\n".join(rows)
+
+
+def _cell_text(text: str) -> str:
+    """Text that stays inside one Markdown table cell and renders as plain text."""
+    return html.escape(text).replace("|", "&#124;").replace("\n", " ")

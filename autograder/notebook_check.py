@@ -77,7 +77,8 @@ def report_from_outputs(nb, path: Path, stopped: str = "") -> NotebookReport:
         for exercise in CHECK_CALL.findall(cell.source):
             outputs = cell.get("outputs", [])
             result = next((o["data"][RESULT_MIME] for o in outputs
-                           if o.get("output_type") == "display_data" and RESULT_MIME in o.get("data", {})
+                           if o.get("output_type") in ("display_data", "execute_result")
+                           and RESULT_MIME in o.get("data", {})
                            and o["data"][RESULT_MIME].get("exercise") == exercise), None)
             error = next((o for o in outputs if o.get("output_type") == "error"), None)
             if result is not None:

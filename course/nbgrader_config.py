@@ -8,7 +8,7 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
 from autograder.course import load_course
-from autograder.feedback import ScrubTracebacks
+from autograder.feedback import ResultsSummary, ScrubTracebacks
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 course = load_course(Path(__file__).resolve().parent)
@@ -23,4 +23,5 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.Execute.timeout = 600
 
 # Feedback goes to students: no hidden-test source, no tracebacks that quote it.
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, ScrubTracebacks, CSSHTMLHeaderPreprocessor]
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, ScrubTracebacks, ResultsSummary,
+                                    CSSHTMLHeaderPreprocessor]

@@ -1,5 +1,6 @@
 """Shared paths and helpers for the tests."""
 
+import ast
 import os
 import shutil
 from pathlib import Path
@@ -37,3 +38,17 @@ def cells_by_id(notebook_path: Path) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def ch05_notebook() -> Path:
     return SOURCE / "ch05_cnn" / "ch05_cnn.ipynb"
+
+
+def execute_cell(source: str, namespace: dict):
+    """Run a cell's source as IPython would and return the value of its last expression, if any.
+
+    A graded test cell ends with ``hidden.score()`` or ``check(..., points=N)``: that value is
+    what nbgrader reads as the cell's score.
+    """
+    tree = ast.parse(source)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    exec(compile(tree, "<cell>", "exec"), namespace)
+    if last is not None:
+        return eval(compile(ast.Expression(last.value), "<cell>", "eval"), namespace)
+    return None

@@ -75,7 +75,7 @@ def test_notebook_agrees_with_manifest_and_registry(chapter):
 
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert not any(c.get("outputs") for c in code), "commit notebooks without outputs"
-    checked = {m for c in code for m in re.findall(r'check\("([\w.-]+)"\)', c.source)}
+    checked = {m for c in code for m in re.findall(r'check\("([\w.-]+)"', c.source)}
     assert checked <= set(exercise_ids()), f"unknown exercises: {checked - set(exercise_ids())}"
     # Every exercise with a public check also has hidden tests that decide the grade.
     hidden = {graded_id(c).removesuffix("_hidden") for c in code
@@ -85,3 +85,22 @@ def test_notebook_agrees_with_manifest_and_registry(chapter):
     for cell in code:
         if "BEGIN HIDDEN TESTS" in cell.source:
             assert cell.metadata["nbgrader"]["grade"] and cell.metadata["nbgrader"]["locked"]
+
+
+POINTS_IN_CODE = re.compile(r'(?:check\("[\w.-]+",\s*points=|TestCell\(points=)([\d.]+)\)')
+
+
+@pytest.mark.parametrize("chapter", load_course(COURSE).chapters, ids=lambda c: c.id)
+def test_graded_cells_score_with_the_points_of_their_metadata(chapter):
+    """A graded test cell names its points in code (nbgrader reads the score it prints): they must
+    be the points its metadata gives, or a full score would be cut or rejected."""
+    nb = nbformat.read(chapter.notebook, as_version=4)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("grade") or cell.cell_type != "code":
+            continue
+        in_code = POINTS_IN_CODE.findall(cell.source)
+        assert len(in_code) == 1, f"{meta['grade_id']}: end with check(..., points=N) or TestCell(points=N)"
+        assert float(in_code[0]) == meta["points"], meta["grade_id"]
+        last_line = cell.source.replace("### END HIDDEN TESTS", "").strip().splitlines()[-1]
+        assert last_line.startswith(("check(", "hidden.score()")), f"{meta['grade_id']}: {last_line}"
