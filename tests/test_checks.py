@@ -571,6 +571,16 @@ def test_zero_padding_never_folds_into_pooling(pooling, message):
     assert not np.allclose(predict(padded, x)[:, :4, :4], predict(same, x)[:, :4, :4])
 
 
+def test_zero_padding_in_one_dimension():
+    padded = chain(layers.ZeroPadding1D(1), layers.Conv1D(4, 3, activation="relu"), shape=(10, 2))
+    same = chain(layers.Conv1D(4, 3, padding="same", activation="relu"), shape=(10, 2))
+    assert_same_architecture(padded, same)
+    message = raises(assert_same_architecture, chain(layers.ZeroPadding1D((0, 2)), layers.Conv1D(4, 3),
+                                                     shape=(10, 2)), same)
+    assert message.endswith('found ZeroPadding1D((0, 2)) before a size 3 conv, which shifts the output: '
+                            'padding="same" pads 1 before and 1 after')
+
+
 def test_zero_padding_of_nothing_is_left_out():
     model = chain(layers.ZeroPadding2D(0), layers.Conv2D(4, 3), layers.ZeroPadding2D(((0, 0), (0, 0))),
                   layers.MaxPooling2D())

@@ -50,6 +50,8 @@ def pads_text(kind: str, pads) -> str:
     """The layer as a student writes it: ZeroPadding2D(1), ZeroPadding2D((1, 2)), ..."""
     if all(pair == (pads[0][0],) * 2 for pair in pads):
         return f"{kind}({pads[0][0]})"
+    if len(pads) == 1:  # ZeroPadding1D((0, 2))
+        return f"{kind}({pads[0]})"
     if all(before == after for before, after in pads):
         return f"{kind}({tuple(before for before, _ in pads)})"
     return f"{kind}({tuple(pads)})"
@@ -113,7 +115,8 @@ def fold_zero_padding(pad_layer, next_layer) -> PaddingFold:
     # Same pads on every side, and (a second look) the output shape "same" gives.
     if pads == wanted and (expected is None or found == expected):
         return PaddingFold(same=True)
-    return PaddingFold(note=_conv_note(f"{what} before a {dims_text(kernels)} conv", wanted, found, expected))
+    kernel = dims_text(kernels) if len(kernels) > 1 else f"size {kernels[0]}"
+    return PaddingFold(note=_conv_note(f"{what} before a {kernel} conv", wanted, found, expected))
 
 
 def _size_change(found, expected, reference: str) -> str:

@@ -183,7 +183,7 @@ def summarize_layer(layer, index: int) -> LayerSummary:
         filters=config.get("filters"),
         kernel_size=_tuple(config.get("kernel_size")),
         strides=_tuple(config.get("strides")) if (is_pool or "filters" in config) else None,
-        padding=config.get("padding"),
+        padding=zero_pads(layer) if kind in ZERO_PADDING_KINDS else config.get("padding"),
         pool_size=_tuple(config.get("pool_size")) if is_pool else None,
         units=config.get("units"),
         rate=config.get("rate") if kind in DROPOUT_KINDS else None,
