@@ -11,11 +11,14 @@ ENV PIP_NO_CACHE_DIR=1 \
 
 USER 0
 WORKDIR /tmp/build
-COPY requirements.txt requirements-course.txt pyproject.toml README.md ./
+COPY requirements.txt requirements-course.txt requirements-hub.txt pyproject.toml ./
 COPY autograder/ autograder/
-# The notebooks run in a python3 kernel of this environment; nothing else is installed.
+COPY docker/package-readme.md README.md
+# The notebooks run in a python3 kernel of this environment. The grading sandbox
+# (autograder/sandbox.py) needs unshare and useradd, which the Ubuntu base has: checked here.
 RUN pip install --no-cache-dir -r requirements.txt . \
     && python -m ipykernel install --sys-prefix --name python3 \
+    && command -v unshare && command -v useradd \
     && rm -rf /tmp/build
 
 WORKDIR /srv/keras-course/course

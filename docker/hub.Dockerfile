@@ -11,8 +11,9 @@ ENV PIP_NO_CACHE_DIR=1 \
 
 USER 0
 WORKDIR /tmp/build
-COPY requirements.txt requirements-course.txt pyproject.toml README.md docker/hub-requirements.txt ./
+COPY requirements.txt requirements-course.txt requirements-hub.txt pyproject.toml docker/hub-requirements.txt ./
 COPY autograder/ autograder/
+COPY docker/package-readme.md README.md
 RUN pip install --no-cache-dir -r requirements.txt -r hub-requirements.txt . \
     && rm -rf /tmp/build
 COPY hub_config/ /srv/hub_config/

@@ -16,8 +16,10 @@ ENV COURSE_DIR=/srv/course \
 
 USER 0
 WORKDIR /tmp/build
-COPY requirements.txt requirements-course.txt requirements-gpu.txt pyproject.toml README.md ./
+COPY requirements.txt requirements-course.txt requirements-gpu.txt requirements-hub.txt \
+     pyproject.toml ./
 COPY autograder/ autograder/
+COPY docker/package-readme.md README.md
 # jupyterhub-singleuser at the hub's version; nbgrader brings its lab extensions, of which
 # students keep the assignment list and validation (the formgrader is the hub's service).
 RUN pip install --no-cache-dir -r "${REQUIREMENTS}" jupyterhub==6.1.1 . \

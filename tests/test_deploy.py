@@ -181,6 +181,15 @@ def test_copy_reads_only_allowed_paths(dockerfile):
         assert not ignored(source, ROOT_RULES), f"{dockerfile.name}: {source} is not in the context"
 
 
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.name)
+def test_copied_requirements_bring_the_files_they_include(dockerfile):
+    copied = {Path(source).name for source in copy_sources(dockerfile)}
+    for name in sorted(n for n in copied if n.startswith("requirements")):
+        for line in (ROOT / name).read_text().splitlines():
+            if line.startswith("-r "):
+                assert line.split()[1] in copied, f"{dockerfile.name}: {name} includes {line.split()[1]}"
+
+
 def test_the_scan_catches_what_it_must(tmp_path):
     """The same scan over a checkout where things went wrong."""
     files = {
