@@ -389,6 +389,13 @@ def run_extra_config(tmp_path, monkeypatch):
 
 
 @needs_hub_config
+def test_k8s_profile_loads_in_jupyterhubs_loader(tmp_path, monkeypatch):
+    config = load_hub_config("k8s", tmp_path, monkeypatch)
+    assert "spawner_class" not in config.JupyterHub  # the chart's KubeSpawner stays
+    assert any(s["name"] == "keras-course" for s in config.JupyterHub.services)
+
+
+@needs_hub_config
 def test_k8s_profile_adds_the_course_to_the_chart(tmp_path, monkeypatch):
     config = run_extra_config(tmp_path, monkeypatch)
     services = {s["name"]: s for s in config.JupyterHub.services}
@@ -407,3 +414,14 @@ def fake_spawner(user_id: int):
     from types import SimpleNamespace
 
     return SimpleNamespace(user=SimpleNamespace(id=user_id))
+
+
+def test_build_time_downloads_name_real_applications():
+    """docker/fetch_assets.py's models build as listed (with weights=None: CI has no internet)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("fetch_assets", DOCKER / "fetch_assets.py")
+    fetch_assets = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fetch_assets)
+    for application, kwargs in fetch_assets.PRETRAINED:
+        assert application(weights=None, **kwargs).count_params() > 0
