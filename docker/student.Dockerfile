@@ -26,7 +26,8 @@ RUN pip install --no-cache-dir -r "${REQUIREMENTS}" jupyterhub==6.1.1 . \
     && for tool in formgrader create-assignment course-list; do \
          jupyter labextension disable --level=sys_prefix "@jupyter/nbgrader:${tool}"; done \
     && for tool in formgrader course_list; do \
-         jupyter server extension disable --sys-prefix "nbgrader.server_extensions.${tool}"; done
+         jupyter server extension disable --sys-prefix "nbgrader.server_extensions.${tool}"; done \
+    && jupyter labextension disable --level=sys_prefix "@jupyterlab/apputils-extension:announcements"
 
 # MNIST and the keras.applications weights the chapters use, fetched now so that students never
 # wait for a download and a cluster without internet still works.

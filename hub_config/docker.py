@@ -1,8 +1,8 @@
 """The docker profile: one GPU machine, the hub and the proxy in containers (docker/compose.yaml),
 each user's server in a container of its own.
 
-Run by hub_config/jupyterhub_config.py, which gives this file ``c`` and ``settings``. Compose
-names the network and the volumes below; a user's server gets:
+Run by hub_config/jupyterhub_config.py, which gives this file ``c``, ``settings`` and
+``course``. Compose names the network and the volumes below; a user's server gets:
 
 - the student image (GPU by default; KERAS_COURSE_STUDENT_IMAGE=keras-course/student-cpu:0.1.0
   on a machine without one), every GPU of the machine unless KERAS_COURSE_GPUS=none;
@@ -14,6 +14,8 @@ names the network and the volumes below; a user's server gets:
 import os
 
 from dockerspawner import SystemUserSpawner
+
+from autograder.hub import write_jupyter_config
 
 STUDENT_IMAGE = os.environ.get("KERAS_COURSE_STUDENT_IMAGE", "keras-course/student-gpu:0.1.0")
 NETWORK = "keras-course"  # docker/compose.yaml creates it under this name
@@ -58,6 +60,10 @@ c.DockerSpawner.cmd = ["jupyterhub-singleuser"]
 c.DockerSpawner.environment = {"CHOWN_HOME": "yes"}  # a new home volume belongs to its user
 c.DockerSpawner.env_keep = [name for name in c.Spawner.env_keep  # noqa: F821
                             if name not in ("PATH", "PYTHONPATH", "CUDA_VISIBLE_DEVICES")]
+
+# The formgrader's config folder, which the common part points the service at (the users' half of
+# it is baked into the student image as /etc/jupyter/nbgrader_config.py).
+write_jupyter_config(settings, course.id)  # noqa: F821
 
 # The hub listens for the user containers; the proxy is a container of its own.
 c.JupyterHub.hub_ip = "0.0.0.0"

@@ -272,6 +272,7 @@ def test_docker_profile_loads_and_sets_only_known_traits(tmp_path, monkeypatch):
     assert config.ConfigurableHTTPProxy.should_start is False
     # The proxy container reaches every service of the hub by the hub's name.
     assert all("127.0.0.1" not in s.get("url", "") for s in config.JupyterHub.services)
+    assert (tmp_path / "hub" / "jupyter" / "formgrader" / "nbgrader_config.py").is_file()
 
 
 def spawner_for(config, user_id: int, name: str):
