@@ -161,7 +161,7 @@ def test_every_build_context_is_the_repository_root():
         if "build" in service:
             assert (DOCKER / service["build"]["context"]).resolve() == ROOT, name
     # A Dockerfile-specific ignore file would replace the root one for that image.
-    assert not list(ROOT.rglob("*.Dockerfile.dockerignore"))
+    assert not list(DOCKER.glob("*.dockerignore"))
 
 
 def test_no_build_context_holds_source_or_hidden_tests():
