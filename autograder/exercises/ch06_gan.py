@@ -1,0 +1,399 @@
+"""Public tests of chapter 6: a DCGAN with a custom train_step.
+
+They check the defaults the exercise text states. The hidden tests (in the instructor's notebook
+only) try other latent sizes, input shapes and batch sizes, and probe one ``train_step`` with
+one optimizer at learning rate 0. The probes below are shared with them: tiny models, so that a
+step runs eagerly in milliseconds, and a fixed batch of noise, so that the effect of a step is
+measured the same way every time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..checks import CheckError, assert_input_shape, assert_output_range, predict
+from . import public_test
+
+# Where a student reads again when a test fails (the notebook's section titles).
+GENERATOR_SECTION = "reread 'Exercise 1 — build_generator'"
+DISCRIMINATOR_SECTION = "reread 'Exercise 2 — build_discriminator'"
+STEP_SECTION = "reread 'The Keras 3 way: a custom train_step'"
+IMAGES_SECTION = "reread 'Exercise 4 — generate_images'"
+GRID_SECTION = "reread 'Exercise 5 — plot_image_grid'"
+
+UPSAMPLING_LAYERS = ("Conv2DTranspose", "UpSampling2D")
+
+
+# --- shared helpers (public and hidden tests) -------------------------------------------------
+
+def flat_layers(model):
+    """Every layer of a model, looking inside nested models."""
+    import keras
+
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            yield from flat_layers(layer)
+        else:
+            yield layer
+
+
+def assert_is_model(model, what: str) -> None:
+    import keras
+
+    if model is None:
+        raise CheckError(f"{what} returned None: did the function forget to `return` the model?")
+    if not isinstance(model, keras.Model):
+        raise CheckError(f"{what} should return a keras.Model, got {type(model).__name__}")
+
+
+def assert_generator(build_generator, latent_dim: int, batch: int, scale: float = 1.0) -> np.ndarray:
+    """build_generator(latent_dim) maps (batch, latent_dim) noise to (batch, 28, 28, 1) in [-1, 1]."""
+    what = f"build_generator(latent_dim={latent_dim})"
+    model = build_generator(latent_dim=latent_dim)
+    assert_is_model(model, what)
+    if tuple(model.input_shape) != (None, latent_dim):
+        raise CheckError(f"{what} takes inputs of shape {tuple(model.input_shape)}, expected (None, {latent_dim}): "
+                         f"build the model from keras.Input(shape=(latent_dim,)); {GENERATOR_SECTION}")
+    if tuple(model.output_shape) != (None, 28, 28, 1):
+        raise CheckError(f"{what} gives outputs of shape {tuple(model.output_shape)}, expected "
+                         f"(None, 28, 28, 1): reshape to 7x7 and upsample twice; {GENERATOR_SECTION}")
+    z = np.random.default_rng(latent_dim).normal(size=(batch, latent_dim)).astype("float32") * scale
+    images = predict(model, z)
+    if images.shape != (batch, 28, 28, 1):
+        raise CheckError(f"{what} on a batch of {batch} gave shape {images.shape}, expected ({batch}, 28, 28, 1)")
+    noise = f"noise of scale {scale:g}" if scale != 1 else "normal noise"
+    try:
+        assert_output_range(images, -1.0, 1.0, f"{what}'s output for {noise}")
+    except CheckError as error:
+        raise CheckError(f'{error}: end with activation="tanh", as the real images are scaled to [-1, 1]; '
+                         f"{GENERATOR_SECTION}") from None
+    if images.min() >= 0:
+        raise CheckError(f"{what}'s output has no negative values (from {images.min():.3g} to {images.max():.3g}), "
+                         'but real images are scaled to [-1, 1]: end with activation="tanh", not sigmoid or '
+                         f"relu; {GENERATOR_SECTION}")
+    return images
+
+
+def assert_upsamples(model, what: str) -> None:
+    kinds = [type(layer).__name__ for layer in flat_layers(model)]
+    if not any(kind in UPSAMPLING_LAYERS for kind in kinds):
+        raise CheckError(f"{what} has no Conv2DTranspose or UpSampling2D layer (found {', '.join(kinds)}): "
+                         f"a DCGAN generator upsamples from 7x7 to 28x28; {GENERATOR_SECTION}")
+
+
+def assert_discriminator(build_discriminator, input_shape: tuple, batch: int, scale: float = 1.0) -> np.ndarray:
+    """build_discriminator(input_shape) maps (batch, *input_shape) to (batch, 1) probabilities."""
+    what = f"build_discriminator(input_shape={input_shape})"
+    model = build_discriminator(input_shape=input_shape)
+    assert_is_model(model, what)
+    assert_input_shape(model, input_shape, what)
+    if tuple(model.output_shape) != (None, 1):
+        raise CheckError(f"{what} gives outputs of shape {tuple(model.output_shape)}, expected (None, 1): "
+                         f"end with Flatten and Dense(1, activation=\"sigmoid\"); {DISCRIMINATOR_SECTION}")
+    x = np.random.default_rng(batch).uniform(-1, 1, size=(batch, *input_shape)).astype("float32") * scale
+    scores = predict(model, x)
+    if scores.shape != (batch, 1):
+        raise CheckError(f"{what} on a batch of {batch} gave shape {scores.shape}, expected ({batch}, 1)")
+    inputs = f"inputs of scale {scale:g}" if scale != 1 else "inputs in [-1, 1]"
+    try:
+        assert_output_range(scores, 0.0, 1.0, f"{what}'s output for {inputs}")
+    except CheckError as error:
+        raise CheckError(f'{error}: it is the probability that the image is real, so end with '
+                         f'activation="sigmoid"; {DISCRIMINATOR_SECTION}') from None
+    return scores
+
+
+def tiny_models(latent_dim: int, image_shape: tuple, seed: int = 0):
+    """A small dense generator and discriminator: any pair must work with the GAN class."""
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(seed)
+    generator = keras.Sequential([
+        keras.Input((latent_dim,)), layers.Dense(16, activation="relu"),
+        layers.Dense(int(np.prod(image_shape)), activation="tanh"), layers.Reshape(image_shape),
+    ], name="tiny_generator")
+    discriminator = keras.Sequential([
+        keras.Input(image_shape), layers.Flatten(), layers.Dense(8, activation="relu"),
+        layers.Dense(1, activation="sigmoid"),
+    ], name="tiny_discriminator")
+    return generator, discriminator
+
+
+def binary_crossentropy():
+    import keras
+
+    return keras.losses.BinaryCrossentropy()
+
+
+@dataclass
+class StepEffect:
+    """What one train_step did, measured on a fixed batch of real images and of noise."""
+
+    gap_before: float  # mean D(real) - mean D(G(z))
+    gap_after: float
+    fake_score_before: float  # mean D(G(z))
+    fake_score_after: float
+    generator_change: float  # largest change of a trainable generator weight
+    discriminator_change: float
+    d_loss: float
+    g_loss: float
+
+
+def _scores(generator, discriminator, real, z):
+    fake_score = float(predict(discriminator, predict(generator, z)).mean())
+    return float(predict(discriminator, real).mean()) - fake_score, fake_score
+
+
+def _weights(model):
+    import keras
+
+    return [keras.ops.convert_to_numpy(v).copy() for v in model.trainable_weights]
+
+
+def _largest_change(before, after) -> float:
+    return max((float(np.abs(a - b).max()) for a, b in zip(before, after)), default=0.0)
+
+
+def loss_value(logs, key: str) -> float:
+    """logs[key] as a float, with a message that says what train_step should return."""
+    if not isinstance(logs, dict):
+        raise CheckError(f'train_step should return a dict {{"d_loss": ..., "g_loss": ...}}, got '
+                         f"{type(logs).__name__}; {STEP_SECTION}")
+    if key not in logs:
+        raise CheckError(f"train_step returned the keys {sorted(logs)}, expected \"d_loss\" and \"g_loss\"; "
+                         f"{STEP_SECTION}")
+    try:
+        value = float(np.asarray(logs[key]))
+    except (TypeError, ValueError):
+        raise CheckError(f"train_step's {key} should be a scalar loss, got {np.shape(logs[key])}") from None
+    if not np.isfinite(value):
+        raise CheckError(f"train_step's {key} is {value}: the loss should be finite; {STEP_SECTION}")
+    return value
+
+
+def step_effect(GAN, *, d_lr: float, g_lr: float, latent_dim: int = 3, image_shape=(4, 4, 1),
+                batch: int = 32, seed: int = 0, loss_fn=None) -> StepEffect:
+    """Build GAN(generator, discriminator, latent_dim) on tiny models, compile it with plain SGD at
+    the given learning rates, run one train_step on a fixed batch of real images, and measure."""
+    import keras
+
+    generator, discriminator = tiny_models(latent_dim, image_shape, seed)
+    rng = np.random.default_rng(seed)
+    # "Real" images: bright, smooth patterns, unlike the tiny generator's first outputs.
+    real = np.clip(rng.normal(0.6, 0.2, size=(batch, *image_shape)), -1, 1).astype("float32")
+    z = rng.normal(size=(256, latent_dim)).astype("float32")
+    gap_before, fake_before = _scores(generator, discriminator, real, z)
+    g_before, d_before = _weights(generator), _weights(discriminator)
+
+    gan = GAN(generator, discriminator, latent_dim)
+    gan.compile(keras.optimizers.SGD(learning_rate=d_lr), keras.optimizers.SGD(learning_rate=g_lr),
+                loss_fn if loss_fn is not None else binary_crossentropy())
+    try:
+        logs = gan.train_step(keras.ops.convert_to_tensor(real))
+    except ValueError as error:
+        if "originally built with" not in str(error):
+            raise
+        raise CheckError(
+            "one optimizer was applied to the weights of both networks (Keras: \"This optimizer can only be "
+            "called for the variables it was originally built with\"): apply d_optimizer only to "
+            "discriminator.trainable_weights and g_optimizer only to generator.trainable_weights; "
+            f"{STEP_SECTION}") from None
+    d_loss, g_loss = loss_value(logs, "d_loss"), loss_value(logs, "g_loss")
+
+    gap_after, fake_after = _scores(generator, discriminator, real, z)
+    return StepEffect(gap_before, gap_after, fake_before, fake_after,
+                      _largest_change(g_before, _weights(generator)),
+                      _largest_change(d_before, _weights(discriminator)), d_loss, g_loss)
+
+
+def assert_discriminator_step(effect: StepEffect) -> None:
+    """With the generator's optimizer at 0: D(real) - D(G(z)) widens, the generator stays put."""
+    if effect.generator_change > 0:
+        raise CheckError(
+            f"with g_optimizer at learning rate 0, a train_step changed the generator's weights (by up to "
+            f"{effect.generator_change:.3g}): apply each optimizer only to its own network's "
+            f"trainable_weights; {STEP_SECTION}")
+    if not effect.gap_after > effect.gap_before + 1e-4:
+        raise CheckError(
+            f"with g_optimizer at learning rate 0, a train_step should widen the gap D(real) - D(G(z)) "
+            f"between the discriminator's scores of real and generated images, but it went from "
+            f"{effect.gap_before:.4f} to {effect.gap_after:.4f}: train the discriminator with loss_fn "
+            f"toward label 1 for real images and label 0 for generated ones; {STEP_SECTION}")
+
+
+def assert_generator_step(effect: StepEffect) -> None:
+    """With the discriminator's optimizer at 0: D(G(z)) rises, the discriminator stays put."""
+    if effect.discriminator_change > 0:
+        raise CheckError(
+            f"with d_optimizer at learning rate 0, a train_step changed the discriminator's weights (by up "
+            f"to {effect.discriminator_change:.3g}): the generator step must update only "
+            f"generator.trainable_weights; {STEP_SECTION}")
+    if not effect.fake_score_after > effect.fake_score_before + 1e-4:
+        raise CheckError(
+            f"with d_optimizer at learning rate 0, a train_step should raise the discriminator's score of "
+            f"generated images D(G(z)), but it went from {effect.fake_score_before:.4f} to "
+            f"{effect.fake_score_after:.4f}: train the generator with loss_fn toward label 1 (\"real\"); "
+            f"{STEP_SECTION}")
+
+
+def digit_batches(batch_size: int, count: int):
+    """A tf.data.Dataset of ``count`` real digits scaled to [-1, 1], batched, no labels."""
+    import tensorflow as tf
+
+    from ..data import load_mnist
+
+    x = load_mnist("digits").x_train[:count]  # offline, the same digits for everyone; it prints one line
+    x = x.astype("float32")[..., None] / 127.5 - 1.0
+    return tf.data.Dataset.from_tensor_slices(x).batch(batch_size)
+
+
+def displayed_images(fig) -> list[tuple[object, np.ndarray]]:
+    """(axes, image array) for every axes of a figure that shows an image."""
+    shown = []
+    for ax in fig.get_axes():
+        for image in ax.get_images():
+            shown.append((ax, np.asarray(image.get_array(), dtype=float)))
+    return shown
+
+
+def has_ticks(ax) -> bool:
+    """Ticks show unless the axis is switched off or both tick lists are empty."""
+    return bool(ax.axison and (len(ax.get_xticks()) or len(ax.get_yticks())))
+
+
+def assert_image_grid(plot_image_grid, images: np.ndarray, rows: int, cols: int, by_keyword: bool = True) -> None:
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    call = f"plot_image_grid(images, rows={rows}, cols={cols})" if by_keyword else "plot_image_grid(images)"
+    try:
+        try:
+            fig = plot_image_grid(images, rows=rows, cols=cols) if by_keyword else plot_image_grid(images)
+        except (AttributeError, TypeError, IndexError) as error:
+            hint = (" plt.subplots(1, 1) returns a single Axes, not an array: pass squeeze=False"
+                    if rows == 1 or cols == 1 else "")
+            raise CheckError(f"{call} raised {type(error).__name__}: {error}.{hint}; {GRID_SECTION}") from None
+        if not isinstance(fig, Figure):
+            raise CheckError(f"{call} should return a matplotlib Figure, got {type(fig).__name__}; {GRID_SECTION}")
+        shown = displayed_images(fig)
+        axes_with_images = {id(ax) for ax, _ in shown}
+        if len(shown) != rows * cols or len(axes_with_images) != rows * cols:
+            raise CheckError(f"{call} should show {rows * cols} images on {rows * cols} axes, one each; found "
+                             f"{len(shown)} images on {len(axes_with_images)} axes; {GRID_SECTION}")
+        xs = {round(ax.get_position().x0, 3) for ax, _ in shown}
+        ys = {round(ax.get_position().y0, 3) for ax, _ in shown}
+        if (len(ys), len(xs)) != (rows, cols):
+            raise CheckError(f"{call} should lay the images out in {rows} rows and {cols} columns, found "
+                             f"{len(ys)} rows and {len(xs)} columns; {GRID_SECTION}")
+        wanted = [np.asarray(img, dtype=float).reshape(images.shape[1:3]) for img in images[: rows * cols]]
+        for i, img in enumerate(wanted):
+            if not any(arr.shape[:2] == img.shape and np.allclose(arr.reshape(img.shape), img) for _, arr in shown):
+                raise CheckError(f"{call} does not show images[{i}]: draw each of the images it is given "
+                                 f"with ax.imshow; {GRID_SECTION}")
+        ticked = [ax for ax, _ in shown if has_ticks(ax)]
+        if ticked:
+            raise CheckError(f"{call}: {len(ticked)} of the axes still show ticks; hide them with "
+                             f"ax.axis(\"off\") or ax.set_xticks([]) and ax.set_yticks([]); {GRID_SECTION}")
+    finally:
+        plt.close("all")
+
+
+def generator_with_constant_output(latent_dim: int, value: float):
+    """A 'generator' whose every pixel is tanh(c) = value, whatever the noise."""
+    import keras
+    from keras import layers
+
+    bias = float(np.arctanh(value))
+    return keras.Sequential([
+        keras.Input((latent_dim,)),
+        layers.Dense(28 * 28, kernel_initializer="zeros", bias_initializer=keras.initializers.Constant(bias)),
+        layers.Activation("tanh"), layers.Reshape((28, 28, 1)),
+    ])
+
+
+def assert_generated_images(images, n: int, what: str) -> np.ndarray:
+    if images is None:
+        raise CheckError(f"{what} returned None: return the images as a NumPy array; {IMAGES_SECTION}")
+    images = np.asarray(images)
+    if images.shape != (n, 28, 28):
+        raise CheckError(f"{what} returned shape {images.shape}, expected ({n}, 28, 28): drop the channel axis "
+                         f"(images[..., 0]); {IMAGES_SECTION}")
+    if not np.issubdtype(images.dtype, np.floating):
+        raise CheckError(f"{what} returned {images.dtype} values, expected floats in [0, 1]; {IMAGES_SECTION}")
+    try:
+        assert_output_range(images, 0.0, 1.0, f"the images of {what}")
+    except CheckError as error:
+        raise CheckError(f"{error}: map the generator's tanh output from [-1, 1] to [0, 1] with (x + 1) / 2; "
+                         f"{IMAGES_SECTION}") from None
+    return images
+
+
+# --- Exercise 1: the generator -----------------------------------------------------------------
+
+@public_test("generator")
+def generator_shapes_and_range(build_generator):
+    """build_generator() maps (None, 100) noise to (None, 28, 28, 1) images in [-1, 1] (tanh)"""
+    assert_generator(build_generator, 100, batch=4)
+
+
+@public_test("generator")
+def generator_upsamples(build_generator):
+    """build_generator() upsamples with Conv2DTranspose (or UpSampling2D + Conv2D)"""
+    assert_upsamples(build_generator(), "build_generator()")
+
+
+# --- Exercise 2: the discriminator -------------------------------------------------------------
+
+@public_test("discriminator")
+def discriminator_shapes_and_range(build_discriminator):
+    """build_discriminator() maps (None, 28, 28, 1) images to (None, 1) probabilities (sigmoid)"""
+    assert_discriminator(build_discriminator, (28, 28, 1), batch=4)
+
+
+# --- Exercise 3: the GAN class -----------------------------------------------------------------
+
+@public_test("gan")
+def gan_step_returns_losses(GAN):
+    """GAN(generator, discriminator, latent_dim).train_step returns finite d_loss and g_loss"""
+    step_effect(GAN, d_lr=0.1, g_lr=0.1)
+
+
+@public_test("gan")
+def gan_step_trains_both_networks(GAN):
+    """one train_step changes the weights of both the discriminator and the generator"""
+    effect = step_effect(GAN, d_lr=0.1, g_lr=0.1)
+    for name, change in (("discriminator", effect.discriminator_change), ("generator", effect.generator_change)):
+        if change == 0:
+            raise CheckError(f"one train_step left the {name}'s weights unchanged: compute the gradients of its "
+                             f"loss with a GradientTape and apply them with its optimizer; {STEP_SECTION}")
+
+
+# --- Exercise 4: generate_images ----------------------------------------------------------------
+
+@public_test("generate_images")
+def images_in_unit_range(generate_images, build_generator):
+    """generate_images(generator, 16) gives 16 images of 28x28 in [0, 1]"""
+    assert_generated_images(generate_images(build_generator(), 16), 16, "generate_images(generator, 16)")
+
+
+@public_test("generate_images")
+def images_repeat_with_the_seed(generate_images, build_generator):
+    """generate_images gives the same images for the same seed"""
+    generator = build_generator()
+    # Spelled two ways, as check() remembers a call with the very same arguments.
+    first, second = generate_images(generator, 4, seed=3), generate_images(generator, 4, 100, 3)
+    if not np.allclose(np.asarray(first), np.asarray(second)):
+        raise CheckError("generate_images(generator, 4, seed=3) gave other images on a second call: draw the "
+                         f"noise from np.random.default_rng(seed); {IMAGES_SECTION}")
+
+
+# --- Exercise 5: plot_image_grid ----------------------------------------------------------------
+
+@public_test("plot_image_grid")
+def grid_of_sixteen(plot_image_grid):
+    """plot_image_grid(images) shows 16 images on a 4x4 grid of axes without ticks"""
+    images = np.random.default_rng(0).random((16, 28, 28))
+    assert_image_grid(plot_image_grid, images, 4, 4, by_keyword=False)
