@@ -1,0 +1,375 @@
+"""Public tests of chapter 4: scaling images, one-hot labels, tf.data pipelines, a PyDataset,
+augmentation layers and reading an image folder.
+
+They check the defaults the exercise text states, on small arrays. The hidden tests (in the
+instructor's notebook only) try other shapes, dtypes and channel layouts, one-example and
+odd-sized data sets, other seeds and batch sizes, training with model.fit, and image folders
+made in another order than sorted, in grayscale and RGB.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from ..checks.arrays import assert_array_matches
+from ..checks.datasets import assert_one_epoch, assert_orders, epoch_batches
+from ..checks.errors import CheckError
+from . import public_test
+
+SCALE_SECTION = '"Normalising images"'
+ONE_HOT_SECTION = '"One-hot labels"'
+PIPELINE_SECTION = '"tf.data pipelines"'
+PYDATASET_SECTION = '"Feeding fit from a PyDataset"'
+AUGMENT_SECTION = '"Augmentation with preprocessing layers"'
+FOLDER_SECTION = '"Reading an image folder"'
+
+
+def uncached(func):
+    """The student's own function or class: check() remembers results per arguments, but a
+    pipeline is stateful (each epoch reshuffles), so these tests need fresh objects."""
+    return getattr(func, "func", func)
+
+
+def numbered_examples(n: int, feature_shape=(2,), dtype="float32", label_shape=()):
+    """``n`` examples whose rows are all different (x[i] holds the numbers of i) and labels
+    that say which example they belong to, so a pipeline's order can be read back."""
+    size = int(np.prod(feature_shape)) if feature_shape else 1
+    x = (np.arange(n * size).reshape((n, *feature_shape)) % 100000).astype(dtype)
+    y = (np.arange(n) % 7).reshape((n, *label_shape)).astype("int64")
+    return x, y
+
+
+# --- scale_images --------------------------------------------------------------------------
+
+def assert_scaled(scale_images, x: np.ndarray, what: str) -> None:
+    """``scale_images(x)`` is x / 255 as float32, with a channel axis added to (N, H, W)."""
+    result = scale_images(x.copy())
+    if result is None:
+        raise CheckError(f"{what} returned None: return the scaled array; reread {SCALE_SECTION}")
+    if not isinstance(result, np.ndarray):
+        raise CheckError(f"{what} should return a NumPy array, found {type(result).__name__}; reread {SCALE_SECTION}")
+    expected_shape = x.shape + (1,) if x.ndim == 3 else x.shape
+    if result.shape != expected_shape:
+        hint = (" (N, H, W) images get a channel axis: (N, H, W, 1)" if x.ndim == 3 else
+                " images that already have a channel axis keep their shape")
+        raise CheckError(f"{what} has shape {result.shape}, expected {expected_shape}:{hint}; reread {SCALE_SECTION}")
+    if result.dtype != np.float32:
+        raise CheckError(f"{what} has dtype {result.dtype}, expected float32 (what Keras layers compute in); "
+                         f"reread {SCALE_SECTION}")
+    assert_array_matches(result, x.reshape(expected_shape).astype(np.float64) / 255.0, rtol=1e-6, atol=1e-6,
+                         what=what, section=SCALE_SECTION[1:-1])
+
+
+@public_test("scale_images")
+def scales_mnist_like_batch(scale_images):
+    """scale_images on uint8 (5, 28, 28) images gives float32 (5, 28, 28, 1) equal to x / 255"""
+    x = np.random.default_rng(0).integers(0, 256, (5, 28, 28), dtype=np.uint8)
+    x[0, 0, 0], x[0, 0, 1] = 0, 255
+    assert_scaled(scale_images, x, "scale_images(x) for x of shape (5, 28, 28)")
+
+
+# --- one_hot -------------------------------------------------------------------------------
+
+def assert_one_hot(one_hot, labels, num_classes: int, what: str) -> None:
+    """``one_hot(labels, num_classes)`` has the values of keras.utils.to_categorical, shape (N, C)."""
+    import keras
+
+    labels = np.asarray(labels)
+    result = one_hot(labels.copy(), num_classes)
+    if result is None:
+        raise CheckError(f"{what} returned None: return the one-hot array; reread {ONE_HOT_SECTION}")
+    expected = keras.utils.to_categorical(labels.reshape(-1), num_classes)
+    result = np.asarray(result)
+    if result.shape != expected.shape:
+        hint = " labels of shape (N, 1) give (N, num_classes) too: flatten them first" if labels.ndim == 2 else ""
+        raise CheckError(f"{what} has shape {result.shape}, expected {expected.shape} (one row per label, one "
+                         f"column per class);{hint} reread {ONE_HOT_SECTION}")
+    assert_array_matches(result, expected, rtol=0, atol=0, what=what, section=ONE_HOT_SECTION[1:-1])
+
+
+def assert_rejects_label(one_hot, labels, num_classes: int, what: str) -> None:
+    """A label outside 0..num_classes-1 is a ValueError (to_categorical would wrap -1 or crash)."""
+    try:
+        one_hot(np.asarray(labels), num_classes)
+    except ValueError:
+        return
+    except NotImplementedError:
+        raise
+    except Exception as error:  # noqa: BLE001 - a student's function may raise anything
+        raise CheckError(f"{what} raised {type(error).__name__}, expected ValueError naming the bad label; "
+                         f"reread {ONE_HOT_SECTION}") from None
+    raise CheckError(f"{what} should raise ValueError: a label outside 0..{num_classes - 1} has no column "
+                     f"(np.eye would wrap -1 round to the last class); reread {ONE_HOT_SECTION}")
+
+
+@public_test("one_hot")
+def one_hot_of_digits(one_hot):
+    """one_hot([3, 0, 9, 3], 10) matches keras.utils.to_categorical"""
+    assert_one_hot(one_hot, np.array([3, 0, 9, 3]), 10, "one_hot([3, 0, 9, 3], 10)")
+
+
+@public_test("one_hot")
+def one_hot_rejects_out_of_range(one_hot):
+    """one_hot([0, 10], 10) raises ValueError"""
+    assert_rejects_label(one_hot, [0, 10], 10, "one_hot([0, 10], 10)")
+
+
+# --- make_dataset and ArrayBatches -----------------------------------------------------------
+
+def assert_prefetched(dataset, what: str) -> None:
+    """Somewhere in the pipeline there is a prefetch step."""
+    node, seen = dataset, 0
+    while node is not None and seen < 50:
+        if "Prefetch" in type(node).__name__:
+            return
+        node, seen = getattr(node, "_input_dataset", None), seen + 1
+    raise CheckError(f"{what} is not prefetched: end the pipeline with .prefetch(tf.data.AUTOTUNE) so the next "
+                     f"batch is prepared while the model trains on this one; reread {PIPELINE_SECTION}")
+
+
+def assert_pipeline(make, x, y, batch_size: int, seed: int, what: str, section: str, shuffle: bool = True,
+                    check_seeds: bool = True) -> None:
+    """Every example once per epoch in batches of ``batch_size`` (the last one kept); with
+    shuffle, the order is fixed by the seed, differs for another seed and between epochs;
+    without, the original order in every epoch. ``make(seed)`` builds a fresh pipeline."""
+    data = make(seed)
+    first, second = (assert_one_epoch(epoch_batches(data, what, section), x, y, batch_size, what, section)
+                     for _ in range(2))
+    if not shuffle:
+        original = np.arange(len(x))
+        assert_orders({"the first epoch": first, "the original order": original,
+                       "the second epoch": second}, same=[("the first epoch", "the original order"),
+                                                          ("the second epoch", "the original order")],
+                      what=f"{what} without shuffle", section=section)
+        return
+    if len(x) < 8:
+        return  # too few examples for orders that must differ
+    again = assert_one_epoch(epoch_batches(make(seed), what, section), x, y, batch_size, what, section)
+    orders = {"the first epoch": first, "the second epoch": second, "the original order": np.arange(len(x)),
+              f"a new pipeline with the same seed {seed}": again}
+    same = [("the first epoch", f"a new pipeline with the same seed {seed}")]
+    different = [("the first epoch", "the original order"), ("the first epoch", "the second epoch")]
+    if check_seeds:
+        orders[f"seed {seed + 1}"] = assert_one_epoch(epoch_batches(make(seed + 1), what, section), x, y,
+                                                      batch_size, what, section)
+        different.append(("the first epoch", f"seed {seed + 1}"))
+    assert_orders(orders, same=same, different=different, what=what, section=section)
+
+
+@public_test("make_dataset")
+def dataset_batches_every_example(make_dataset):
+    """make_dataset(x, y, batch_size=8) on 50 examples: every example once, 6 full batches and one of 2"""
+    import tensorflow as tf
+
+    x, y = numbered_examples(50)
+    dataset = uncached(make_dataset)(x, y, batch_size=8)
+    if not isinstance(dataset, tf.data.Dataset):
+        raise CheckError(f"make_dataset should return a tf.data.Dataset, found {type(dataset).__name__}; "
+                         f"reread {PIPELINE_SECTION}")
+    assert_one_epoch(epoch_batches(dataset), x, y, 8, "make_dataset(x, y, batch_size=8)", PIPELINE_SECTION)
+    assert_prefetched(dataset, "make_dataset(x, y, batch_size=8)")
+
+
+@public_test("make_dataset")
+def dataset_shuffles_by_seed(make_dataset):
+    """make_dataset(x, y) shuffles: the seed fixes the order, another seed or epoch changes it"""
+    x, y = numbered_examples(100)
+    assert_pipeline(lambda seed: uncached(make_dataset)(x, y, seed=seed), x, y, 32, 0,
+                    "make_dataset(x, y)", PIPELINE_SECTION)
+
+
+@public_test("make_dataset")
+def dataset_without_shuffle(make_dataset):
+    """make_dataset(x, y, shuffle=False) keeps the original order"""
+    x, y = numbered_examples(40)
+    assert_pipeline(lambda seed: uncached(make_dataset)(x, y, shuffle=False, seed=seed), x, y, 32, 0,
+                    "make_dataset(x, y, shuffle=False)", PIPELINE_SECTION, shuffle=False)
+
+
+def assert_array_batches(array_batches, x, y, batch_size: int, what: str) -> None:
+    """``len()`` counts the last partial batch, and ``__getitem__`` gives (x, y) batches."""
+    import keras
+
+    data = array_batches
+    if not isinstance(data, keras.utils.PyDataset):
+        raise CheckError(f"{what} should be a keras.utils.PyDataset (subclass it); reread {PYDATASET_SECTION}")
+    expected = math.ceil(len(x) / batch_size)
+    if len(data) != expected:
+        raise CheckError(f"len({what}) is {len(data)}, expected {expected}: {len(x)} examples make "
+                         f"{expected} batches of {batch_size} when the last partial batch counts (math.ceil); "
+                         f"reread {PYDATASET_SECTION}")
+
+
+@public_test("ArrayBatches")
+def array_batches_len_and_items(ArrayBatches):
+    """ArrayBatches(x, y, batch_size=8) on 50 examples: len 7, every example once per epoch"""
+    x, y = numbered_examples(50)
+    data = ArrayBatches(x, y, batch_size=8)
+    assert_array_batches(data, x, y, 8, "ArrayBatches(x, y, batch_size=8)")
+    assert_one_epoch(epoch_batches(data), x, y, 8, "ArrayBatches(x, y, batch_size=8)", PYDATASET_SECTION)
+
+
+@public_test("ArrayBatches")
+def array_batches_shuffle(ArrayBatches):
+    """ArrayBatches(x, y) is shuffled by its seed from the first epoch, and again in on_epoch_end"""
+    x, y = numbered_examples(100)
+    assert_pipeline(lambda seed: ArrayBatches(x, y, seed=seed), x, y, 32, 0, "ArrayBatches(x, y)",
+                    PYDATASET_SECTION)
+
+
+@public_test("ArrayBatches")
+def array_batches_no_shuffle(ArrayBatches):
+    """ArrayBatches(x, y, shuffle=False) keeps the original order"""
+    x, y = numbered_examples(40)
+    assert_pipeline(lambda seed: ArrayBatches(x, y, shuffle=False, seed=seed), x, y, 32, 0,
+                    "ArrayBatches(x, y, shuffle=False)", PYDATASET_SECTION, shuffle=False)
+
+
+def assert_fits(data, input_shape, num_classes: int, what: str) -> None:
+    """A tiny model trains one silent epoch on ``data`` and its loss is finite."""
+    import keras
+
+    model = keras.Sequential([keras.Input(input_shape), keras.layers.Flatten(),
+                              keras.layers.Dense(num_classes, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", jit_compile=False)
+    try:
+        history = model.fit(data, epochs=2, verbose=0)
+    except NotImplementedError:
+        raise
+    except Exception as error:  # noqa: BLE001 - whatever the student's class does wrong
+        raise CheckError(f"model.fit({what}, epochs=2) failed: {type(error).__name__}: {str(error)[:200]}; "
+                         f"reread {PYDATASET_SECTION}") from None
+    losses = history.history.get("loss", [])
+    if len(losses) != 2 or not np.all(np.isfinite(losses)):
+        raise CheckError(f"model.fit({what}, epochs=2) gave the losses {losses}, expected two finite values; "
+                         f"reread {PYDATASET_SECTION}")
+
+
+# --- build_augmentation ----------------------------------------------------------------------
+
+AUGMENTATION_LAYERS = ("RandomFlip", "RandomRotation", "RandomZoom")
+
+
+def _all_layers(model):
+    for layer in getattr(model, "layers", []):
+        yield layer
+        yield from _all_layers(layer)
+
+
+def assert_augmentation(augmentation, images: np.ndarray, what: str) -> None:
+    """RandomFlip, RandomRotation and RandomZoom; training=True changes float32 images,
+    training=False passes them unchanged; both keep the shape and dtype."""
+    import keras
+
+    if not isinstance(augmentation, keras.Model):
+        raise CheckError(f"{what} should return a keras.Sequential of preprocessing layers, found "
+                         f"{type(augmentation).__name__}; reread {AUGMENT_SECTION}")
+    names = {type(layer).__name__ for layer in _all_layers(augmentation)}
+    missing = [name for name in AUGMENTATION_LAYERS if name not in names]
+    if missing:
+        raise CheckError(f"{what} has no {missing[0]} layer (found: {', '.join(sorted(names)) or 'no layers'}); "
+                         f"it needs RandomFlip, RandomRotation and RandomZoom; reread {AUGMENT_SECTION}")
+    for training in (True, False):
+        out = keras.ops.convert_to_numpy(augmentation(images, training=training))
+        call = f"{what}(images, training={training})"
+        if out.shape != images.shape:
+            raise CheckError(f"{call} has shape {out.shape}, expected the input's {images.shape}: augmentation "
+                             f"keeps the image size; reread {AUGMENT_SECTION}")
+        if out.dtype != images.dtype:
+            raise CheckError(f"{call} has dtype {out.dtype}, expected {images.dtype}; reread {AUGMENT_SECTION}")
+        if not np.all(np.isfinite(out)):
+            raise CheckError(f"{call} holds NaN or infinite values; reread {AUGMENT_SECTION}")
+        changed = float(np.max(np.abs(out - images)))
+        if training and changed < 1e-3:
+            raise CheckError(f"{call} returns the images unchanged: with training=True the random layers must "
+                             f"flip, rotate and zoom them (non-zero factors); reread {AUGMENT_SECTION}")
+        if not training and changed > 1e-6:
+            raise CheckError(f"{call} changes the images (by up to {changed:.3g}): at inference, with "
+                             f"training=False, augmentation layers pass images through unchanged; reread "
+                             f"{AUGMENT_SECTION}")
+
+
+@public_test("build_augmentation")
+def augmentation_layers_and_modes(build_augmentation):
+    """build_augmentation() changes float32 (4, 28, 28, 1) images with training=True, not with training=False"""
+    images = np.random.default_rng(0).random((4, 28, 28, 1), dtype=np.float32)
+    assert_augmentation(uncached(build_augmentation)(), images, "build_augmentation()")
+
+
+# --- load_image_folder -----------------------------------------------------------------------
+
+def write_image_folder(directory, classes, count: int = 3, size=(12, 10), channels: int = 1) -> Path:
+    """One sub-folder per class, created in the order given, each holding ``count`` PNGs of one
+    flat brightness that tells its class: class ``classes[k]`` gets brightness 30 + 40 * k plus a
+    little per image. Returns ``directory``."""
+    import keras
+
+    directory = Path(directory)
+    for k, name in enumerate(classes):
+        (directory / name).mkdir(parents=True, exist_ok=True)
+        for i in range(count):
+            image = np.full((*size, channels), 30 + 40 * k + i, dtype=np.uint8)
+            keras.utils.save_img(directory / name / f"{name}_{i}.png", image, scale=False)
+    return directory
+
+
+def brightness_class(value: float, classes) -> str:
+    return classes[int(round((value - 30) / 40 - 0.1))]
+
+
+def assert_image_folder(result, classes, count: int, image_size, batch_size: int, channels: int,
+                        what: str) -> None:
+    """(dataset, class_names): sorted class names, integer labels that match each image's folder,
+    images of ``image_size`` with ``channels`` channels, batches of ``batch_size``."""
+    import tensorflow as tf
+
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise CheckError(f"{what} should return a pair (dataset, class_names), found {type(result).__name__}; "
+                         f"reread {FOLDER_SECTION}")
+    dataset, names = result
+    if not isinstance(dataset, tf.data.Dataset):
+        raise CheckError(f"{what}[0] should be the tf.data.Dataset from image_dataset_from_directory, found "
+                         f"{type(dataset).__name__}; reread {FOLDER_SECTION}")
+    if list(names) != sorted(classes):
+        raise CheckError(f"{what} gives the class names {list(names)}, expected {sorted(classes)}: Keras sorts the "
+                         f"folder names (label i is class_names[i]); reread {FOLDER_SECTION}")
+    seen = {name: 0 for name in classes}
+    sizes = []
+    for images, labels in dataset:
+        images, labels = images.numpy(), labels.numpy()
+        sizes.append(len(images))
+        if images.shape[1:] != (*image_size, channels):
+            raise CheckError(f"{what} gives images of shape {images.shape[1:]}, expected {(*image_size, channels)} "
+                             f"(image_size, then {channels} channel{'s' if channels > 1 else ''}); reread "
+                             f"{FOLDER_SECTION}")
+        if labels.dtype.kind not in "iu" or labels.shape != (len(images),):
+            raise CheckError(f"{what} gives labels of shape {labels.shape} and dtype {labels.dtype}, expected "
+                             f"integer class indices of shape (batch,) (label_mode='int'); reread {FOLDER_SECTION}")
+        for image, label in zip(images, labels):
+            truth = brightness_class(float(image.mean()), classes)
+            if not 0 <= label < len(classes) or names[label] != truth:
+                raise CheckError(f"{what} labels an image of folder {truth!r} as {int(label)}, but "
+                                 f"class_names.index({truth!r}) is {sorted(classes).index(truth)}; reread "
+                                 f"{FOLDER_SECTION}")
+            seen[truth] += 1
+    if any(n != count for n in seen.values()):
+        raise CheckError(f"{what} gives {seen} images per class, expected {count} of each; reread {FOLDER_SECTION}")
+    total = count * len(classes)
+    expected = [batch_size] * (total // batch_size) + ([total % batch_size] if total % batch_size else [])
+    if sizes != expected:
+        raise CheckError(f"{what} gives batches of sizes {sizes}, expected {expected} (batch_size={batch_size}); "
+                         f"reread {FOLDER_SECTION}")
+
+
+@public_test("load_image_folder")
+def image_folder_defaults(load_image_folder):
+    """load_image_folder on folders 'b' and 'a' (3 PNGs each): 64x64 rgb, sorted class names"""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        write_image_folder(tmp, ["b", "a"], count=3)
+        assert_image_folder(uncached(load_image_folder)(tmp), ["b", "a"], 3, (64, 64), 32, 3,
+                            "load_image_folder(directory)")
