@@ -101,6 +101,27 @@ def unfreeze_top_layers(model, n):
 
 # --- wrong: (solution cell, source, test cell that must fail, words its message must hold) ---
 
+# Unfreezes the top n layers, BatchNormalization included.
+_UNFREEZE_BATCH_NORM_TOO = '''
+def unfreeze_top_layers(model, n):
+    names = [layer.name for layer in model.layers]
+    base = model.layers[1:names.index("features") + 1]
+    if not 0 <= n <= len(base):
+        raise ValueError(n)
+    for i, layer in enumerate(base):
+        layer.trainable = i >= len(base) - n
+    return model
+'''
+
+
+
+def _compile_answer(optimizer: str, loss: str = "sparse_categorical_crossentropy", first: str = "") -> str:
+    """A compile_for_fine_tuning with this optimizer and loss, doing ``first`` before compiling."""
+    return (f"\ndef compile_for_fine_tuning(model, base_learning_rate):\n{first}"
+            f"    model.compile(optimizer={optimizer}, loss={loss!r}, metrics=[\"accuracy\"])\n"
+            "    return model\n")
+
+
 _TRANSFER_HEAD = '''
     outputs = layers.Dense(num_classes, activation="softmax")(x)
     return keras.Model(inputs, outputs)
@@ -183,26 +204,10 @@ def build_transfer_model(base_model, num_classes):
     outputs = layers.Dense(num_classes, activation="softmax")(x)
     return keras.Model(copy.inputs, outputs)
 ''', "transfer_model_public", "does not reuse the base's layers"),
-    ("unfreeze_top_layers", '''
-def unfreeze_top_layers(model, n):
-    names = [layer.name for layer in model.layers]
-    base = model.layers[1:names.index("features") + 1]
-    if not 0 <= n <= len(base):
-        raise ValueError(n)
-    for i, layer in enumerate(base):
-        layer.trainable = i >= len(base) - n
-    return model
-''', "unfreeze_top_layers_public", "BatchNormalization layers must stay frozen"),
-    ("unfreeze_top_layers", '''
-def unfreeze_top_layers(model, n):
-    names = [layer.name for layer in model.layers]
-    base = model.layers[1:names.index("features") + 1]
-    if not 0 <= n <= len(base):
-        raise ValueError(n)
-    for i, layer in enumerate(base):
-        layer.trainable = i >= len(base) - n
-    return model
-''', "unfreeze_top_layers_hidden", "BatchNormalization layers must stay frozen"),
+    ("unfreeze_top_layers", _UNFREEZE_BATCH_NORM_TOO, "unfreeze_top_layers_public",
+     "BatchNormalization layers must stay frozen"),
+    ("unfreeze_top_layers", _UNFREEZE_BATCH_NORM_TOO, "unfreeze_top_layers_hidden",
+     "BatchNormalization layers must stay frozen"),
     ("unfreeze_top_layers", '''
 def unfreeze_top_layers(model, n):
     names = [layer.name for layer in model.layers]
@@ -222,36 +227,16 @@ def unfreeze_top_layers(model, n):
             layer.trainable = True
     return model
 ''', "unfreeze_top_layers_hidden", "should raise ValueError"),
-    ("compile_for_fine_tuning", '''
-def compile_for_fine_tuning(model, base_learning_rate):
-    model.compile(optimizer=keras.optimizers.Adam(base_learning_rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model
-''', "compile_for_fine_tuning_public", "at most 0.0001"),
-    ("compile_for_fine_tuning", '''
-def compile_for_fine_tuning(model, base_learning_rate):
-    model.compile(optimizer=keras.optimizers.Adam(base_learning_rate / 10),
-                  loss="categorical_crossentropy", metrics=["accuracy"])
-    return model
-''', "compile_for_fine_tuning_public", "expected sparse_categorical_crossentropy"),
-    ("compile_for_fine_tuning", '''
-def compile_for_fine_tuning(model, base_learning_rate):
-    model.compile(optimizer=keras.optimizers.Adam(1e-4),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model
-''', "compile_for_fine_tuning_hidden", "at most 1e-06"),
-    ("compile_for_fine_tuning", '''
-def compile_for_fine_tuning(model, base_learning_rate):
-    for layer in model.layers:
-        layer.trainable = True
-    model.compile(optimizer=keras.optimizers.Adam(base_learning_rate / 10),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model
-''', "compile_for_fine_tuning_hidden", "changed which layers train"),
-    ("compile_for_fine_tuning", '''
-def compile_for_fine_tuning(model, base_learning_rate):
-    model.compile(optimizer=keras.optimizers.SGD(base_learning_rate / 10),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model
-''', "compile_for_fine_tuning_hidden", "optimizer is sgd; expected adam"),
+    ("compile_for_fine_tuning", _compile_answer("keras.optimizers.Adam(base_learning_rate)"),
+     "compile_for_fine_tuning_public", "at most 0.0001"),
+    ("compile_for_fine_tuning", _compile_answer("keras.optimizers.Adam(base_learning_rate / 10)",
+                                                loss="categorical_crossentropy"),
+     "compile_for_fine_tuning_public", "expected sparse_categorical_crossentropy"),
+    ("compile_for_fine_tuning", _compile_answer("keras.optimizers.Adam(1e-4)"),
+     "compile_for_fine_tuning_hidden", "at most 1e-06"),
+    ("compile_for_fine_tuning", _compile_answer("keras.optimizers.Adam(base_learning_rate / 10)",
+                                                first="    for layer in model.layers:\n        layer.trainable = True\n"),
+     "compile_for_fine_tuning_hidden", "changed which layers train"),
+    ("compile_for_fine_tuning", _compile_answer("keras.optimizers.SGD(base_learning_rate / 10)"),
+     "compile_for_fine_tuning_hidden", "optimizer is sgd; expected adam"),
 ]
