@@ -328,3 +328,13 @@ WRONG = [
     ("load_image_folder", FOLDER_CATEGORICAL, "load_image_folder_public", "integer class indices"),
     ("load_image_folder", FOLDER_NAMES_BY_DATE, "load_image_folder_hidden", "Keras sorts the folder names"),
 ]
+
+FOLDER_RESCALED = '''
+def load_image_folder(directory, image_size=(64, 64), batch_size=32, color_mode="rgb", seed=0):
+    ds = keras.utils.image_dataset_from_directory(directory, image_size=image_size, batch_size=batch_size,
+                                                  color_mode=color_mode, seed=seed)
+    names = ds.class_names
+    return ds.map(lambda x, y: (x / 255.0, y)), names
+'''
+
+WRONG.append(("load_image_folder", FOLDER_RESCALED, "load_image_folder_public", "values 0..255"))

@@ -345,6 +345,13 @@ def assert_image_folder(result, classes, count: int, image_size, batch_size: int
             raise CheckError(f"{what} gives images of shape {images.shape[1:]}, expected {(*image_size, channels)} "
                              f"(image_size, then {channels} channel{'s' if channels > 1 else ''}); reread "
                              f"{FOLDER_SECTION}")
+        if images.dtype != np.float32:
+            raise CheckError(f"{what} gives images of dtype {images.dtype}, expected float32 as "
+                             f"image_dataset_from_directory gives them; reread {FOLDER_SECTION}")
+        if images.size and images.max() <= 1.0:
+            raise CheckError(f"{what} gives images scaled to [0, 1]: return them as image_dataset_from_directory "
+                             f"gives them, with values 0..255 (scaling belongs in the model, layers.Rescaling); "
+                             f"reread {FOLDER_SECTION}")
         if labels.dtype.kind not in "iu" or labels.shape != (len(images),):
             raise CheckError(f"{what} gives labels of shape {labels.shape} and dtype {labels.dtype}, expected "
                              f"integer class indices of shape (batch,) (label_mode='int'); reread {FOLDER_SECTION}")
