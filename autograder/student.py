@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 
 from .exercises import public_tests
-from .testcell import RESULT_MIME, CellResult, Outcome, explain_failure, keras_defaults, quiet
+from .testcell import RESULT_MIME, CellResult, Outcome, explain_failure, keras_defaults, no_output
 
 # Kept under its old name: results read back by `keras-course check` and older notebooks.
 CheckResult = CellResult
@@ -60,7 +60,7 @@ def _run(test, namespace: dict) -> Outcome:
         return Outcome(test.name, test.description, False,
                        f"{missing[0]} is not defined yet: run the cell that defines it, then this check again")
     try:
-        with quiet(), keras_defaults():  # the same start for every student; no warning costs points
+        with no_output(), keras_defaults():  # the same start for every student; no warning costs points
             test.func(*(namespace[name] for name in test.needs))
     except KeyboardInterrupt:
         raise

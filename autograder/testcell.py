@@ -166,7 +166,7 @@ def keras_defaults(seed: int = 0):
 
 
 @contextlib.contextmanager
-def quiet():
+def no_output():
     """Swallow everything a test might print: warnings, logging, and stdout/stderr at every level.
 
     The file descriptors are redirected too, since TensorFlow's C++ code writes to fd 2 and
@@ -210,7 +210,7 @@ class _Test:
 
     def __enter__(self):
         self._stack = contextlib.ExitStack()
-        self._stack.enter_context(quiet())
+        self._stack.enter_context(no_output())
         self._stack.enter_context(keras_defaults())
         return self
 

@@ -7,7 +7,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_output
 from nbgrader.utils import determine_grade
 
-from autograder.testcell import RESULT_MIME, CellResult, Outcome, TestCell, quiet
+from autograder.testcell import RESULT_MIME, CellResult, Outcome, TestCell, no_output
 
 
 def graded_cell_with(result: CellResult):
@@ -100,8 +100,8 @@ def test_tests_print_nothing_to_stderr(capfd):
     assert cell.score().score == 1.0
 
 
-def test_quiet_restores_stderr_afterwards(capfd):
-    with quiet():
+def test_no_output_restores_stderr_afterwards(capfd):
+    with no_output():
         pass
     print("after", file=sys.stderr)
     assert "after" in capfd.readouterr().err
