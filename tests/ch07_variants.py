@@ -191,6 +191,14 @@ def build_transfer_model(base_model, num_classes):
 def build_transfer_model(base_model, num_classes):
     for layer in base_model.layers:
         layer.trainable = False
+    x = base_model.layers[-2].output
+    outputs = layers.Dense(num_classes, activation="softmax")(x)
+    return keras.Model(base_model.inputs, outputs)
+''', "transfer_model_hidden", "still holds the base's own classifier"),
+    ("build_transfer_model", '''
+def build_transfer_model(base_model, num_classes):
+    for layer in base_model.layers:
+        layer.trainable = False
     x = base_model.get_layer("features").output
     outputs = layers.Dense(num_classes, activation="softmax")(x)
     return keras.Model(base_model.input, outputs)

@@ -29,11 +29,12 @@ SECTION_COMPILE = '"A small learning rate for fine-tuning"'
 
 # --- helpers shared with the hidden tests --------------------------------------------------
 
-def toy_base(num_classes: int = 4, input_shape=(12, 12, 1), sequential: bool = False):
+def toy_base(num_classes: int = 4, input_shape=(12, 12, 1), sequential: bool = False, hidden_units: int = 0):
     """A tiny convnet with BatchNormalization whose feature layers end in a layer named "features".
 
     Its feature layers, in order: Conv2D (no bias), BatchNormalization, Activation, MaxPooling2D,
-    Conv2D, BatchNormalization, Flatten named "features" (7 layers); then a softmax classifier.
+    Conv2D, BatchNormalization, Flatten named "features" (7 layers); then its own classifier: a
+    softmax layer, after a hidden Dense layer if ``hidden_units``.
     """
     import keras
     from keras import layers
@@ -41,7 +42,9 @@ def toy_base(num_classes: int = 4, input_shape=(12, 12, 1), sequential: bool = F
     stack = [
         layers.Conv2D(4, 3, use_bias=False), layers.BatchNormalization(), layers.Activation("relu"),
         layers.MaxPooling2D(2), layers.Conv2D(6, 3, activation="relu"), layers.BatchNormalization(),
-        layers.Flatten(name=FEATURES), layers.Dense(num_classes, activation="softmax", name="old_classifier"),
+        layers.Flatten(name=FEATURES),
+    ] + ([layers.Dense(hidden_units, activation="relu", name="old_hidden")] if hidden_units else []) + [
+        layers.Dense(num_classes, activation="softmax", name="old_classifier"),
     ]
     if sequential:
         return keras.Sequential([keras.Input(shape=input_shape)] + stack, name="toy_sequential_base")
