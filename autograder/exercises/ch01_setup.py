@@ -16,6 +16,7 @@ from ..checks.architecture import assert_matches_spec, dense
 from ..checks.behaviour import assert_probabilities
 from ..checks.compile_settings import assert_compiled_for
 from ..checks.errors import CheckError
+from ..checks.raises import assert_raises
 from . import public_test
 
 REPORT_KEYS = {"python_version", "keras_version", "backend", "backend_version", "gpus",
@@ -92,24 +93,6 @@ def report_follows_floatx(environment_report):
 
 # --- keras_config --------------------------------------------------------------------------
 
-def assert_raises_value_error(call, what: str, words=(), section: str = '"Choosing a backend"') -> str:
-    """``call()`` raises ValueError whose message contains every word in ``words``; returns it."""
-    try:
-        call()
-    except ValueError as error:
-        message = str(error)
-    except Exception as error:  # noqa: BLE001 - a student's function may raise anything
-        raise CheckError(f"{what} raised {type(error).__name__}, expected ValueError: an unsupported "
-                         f"argument value is a ValueError; reread {section}") from None
-    else:
-        raise CheckError(f"{what} should raise ValueError; reread {section}")
-    for word in words:
-        if word.lower() not in message.lower():
-            raise CheckError(f"{what} raised ValueError({message!r}); its message should mention {word!r}; "
-                             f"reread {section}")
-    return message
-
-
 def assert_keras_json(config, expected: dict, what: str) -> None:
     if not isinstance(config, dict):
         raise CheckError(f"{what} should return a dict, found {type(config).__name__}")
@@ -140,7 +123,8 @@ def config_jax(keras_config):
 @public_test("keras_config")
 def config_rejects_theano(keras_config):
     """keras_config("theano") raises ValueError saying Theano was removed"""
-    assert_raises_value_error(lambda: keras_config("theano"), 'keras_config("theano")', ["removed"])
+    assert_raises(lambda: keras_config("theano"), 'keras_config("theano")', ["removed"],
+                  section='"Choosing a backend"')
 
 
 # --- build_first_model ---------------------------------------------------------------------

@@ -1,0 +1,36 @@
+"""``assert_raises``: a student's function rejects a bad argument with the right exception.
+
+An unsupported argument value is a ``ValueError`` in Keras and in this course; the check says
+when nothing was raised, when another exception was, and when the message lacks words it must
+hold (the supported choices, say)::
+
+    assert_raises(lambda: keras_config("theano"), 'keras_config("theano")', ["removed"],
+                  section='"Choosing a backend"')
+"""
+
+from __future__ import annotations
+
+from .errors import CheckError
+
+
+def _reread(section: str | None) -> str:
+    return f"; reread {section}" if section else ""
+
+
+def assert_raises(call, what: str, words=(), section: str | None = None, error: type = ValueError) -> str:
+    """``call()`` raises ``error`` whose message holds every word in ``words`` (any case); returns it."""
+    kind = error.__name__
+    try:
+        call()
+    except error as raised:
+        message = str(raised)
+    except Exception as raised:  # noqa: BLE001 - a student's function may raise anything
+        raise CheckError(f"{what} raised {type(raised).__name__}, expected {kind}: an unsupported argument "
+                         f"value is a {kind}{_reread(section)}") from None
+    else:
+        raise CheckError(f"{what} should raise {kind}{_reread(section)}")
+    for word in words:
+        if word.lower() not in message.lower():
+            raise CheckError(f"{what} raised {kind}({message!r}); its message should mention {word!r}"
+                             f"{_reread(section)}")
+    return message
