@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: start lab test test-fast browser clean
+.PHONY: start lab test test-fast proxy browser clean
 
 $(STAMP): pyproject.toml requirements.txt requirements-course.txt requirements-hub.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,7 +13,13 @@ $(STAMP): pyproject.toml requirements.txt requirements-course.txt requirements-h
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -e .
 	touch $@
 
-start: $(STAMP)
+# The hub's proxy: npm's configurable-http-proxy where npm is, else the Python port (requirements-hub.txt).
+proxy: $(STAMP)
+	@test -x $(VENV)/node/node_modules/.bin/configurable-http-proxy || { command -v npm >/dev/null && \
+		npm install --prefix $(VENV)/node --no-audit --no-fund --silent configurable-http-proxy@5.3.0; } || \
+		echo "note: no npm; the hub uses the Python port of configurable-http-proxy"
+
+start: $(STAMP) proxy
 	$(BIN)/keras-course hub
 
 lab: $(STAMP)
@@ -25,7 +31,7 @@ browser:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 		echo "note: no chromium and not root; the hub's browser test will be skipped"
 
-test: $(STAMP) browser
+test: $(STAMP) proxy browser
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)

@@ -13,6 +13,7 @@ import pwd
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -142,10 +143,10 @@ def write_jupyter_config(settings: HubSettings, course_id: str) -> None:
     users = settings.user_config
     (users / "labconfig").mkdir(parents=True, exist_ok=True)
     (users / "nbgrader_config.py").write_text(exchange_config + "c.ExchangeSubmit.strict = True\n")
-    instructor_plugins = ["formgrader", "course-list", "create-assignment"]
+    hidden = [f"@jupyter/nbgrader:{name}" for name in ("formgrader", "course-list", "create-assignment")]
+    hidden.append("@jupyterlab/apputils-extension:announcements")  # a class has no use for Jupyter's news
     (users / "labconfig" / "page_config.json").write_text(json.dumps(
-        {"disabledExtensions": {f"@jupyter/nbgrader:{name}": True for name in instructor_plugins}},
-        indent=1))
+        {"disabledExtensions": {name: True for name in hidden}}, indent=1))
     (users / "jupyter_server_config.json").write_text(json.dumps({"ServerApp": {"jpserver_extensions": {
         "nbgrader.server_extensions.formgrader": False,
         "nbgrader.server_extensions.course_list": False}}}, indent=1))
@@ -259,19 +260,20 @@ def prepare_exchange(settings: HubSettings) -> None:
     settings.exchange.chmod(0o1777)
 
 
-def release_to_exchange(settings: HubSettings, course: Course) -> list[str]:
-    """Generate every chapter and release it to the exchange; students fetch it from there."""
+def release_to_exchange(settings: HubSettings, course: Course, chapters: list[str] | None = None) -> list[str]:
+    """Generate the chapters (default: all) and release them to the exchange, where students fetch them."""
     prepare_exchange(settings)
     released = []
-    for folder in release(course):
+    for folder in release(course, chapters):
         run_nbgrader(course.root, "release_assignment", folder.name, "--force",
                      f"--Exchange.root={settings.exchange}")
         released.append(folder.name)
     return released
 
 
-def prepare_local_hub(settings: HubSettings) -> tuple[Course, dict[str, str]]:
-    """Everything the local profile needs before JupyterHub starts; returns the demo accounts."""
+def prepare_local_hub(settings: HubSettings, chapters: list[str] | None = None) -> tuple[Course, dict[str, str]]:
+    """Everything the local profile needs before JupyterHub starts: config folders, accounts and
+    homes, the chapters (default: all) in the exchange. Returns the course and the demo accounts."""
     course = load_course(settings.course_root)
     settings.hub_dir.mkdir(parents=True, exist_ok=True)
     write_jupyter_config(settings, course.id)
@@ -280,7 +282,7 @@ def prepare_local_hub(settings: HubSettings) -> tuple[Course, dict[str, str]]:
         if running_as_root():
             ensure_system_user(name)
         make_home(settings, name)
-    release_to_exchange(settings, course)
+    release_to_exchange(settings, course, chapters)
     return course, accounts
 
 
@@ -353,6 +355,22 @@ class LocalHub:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+def free_port_block(size: int = 4) -> int:
+    """A HUB_PORT whose next ``size - 1`` ports are free on 127.0.0.1 too (tests, benchmarks)."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        try:
+            for port in range(base, base + size):
+                with socket.socket() as taken:
+                    taken.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise CourseError("no block of free ports on 127.0.0.1")
 
 
 def processes_marked(run_id: str) -> list[int]:

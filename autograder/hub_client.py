@@ -108,3 +108,7 @@ class HubUser:
         answer = self.server_api("PATCH", f"api/contents/{path}", json={"path": new_path})
         if answer.status_code != 200:
             raise HubError(f"{self.name}: renaming {path}: {answer.status_code} {answer.text[:300]}")
+
+    def shutdown_kernels(self) -> None:
+        for kernel in self.server_api("GET", "api/kernels").json():
+            self.server_api("DELETE", f"api/kernels/{kernel['id']}")

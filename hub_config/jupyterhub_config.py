@@ -47,8 +47,14 @@ c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.proxy_api_port}"
 c.JupyterHub.db_url = f"sqlite:///{settings.hub_dir / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(settings.hub_dir / "jupyterhub_cookie_secret")
 c.ConfigurableHTTPProxy.pid_file = str(settings.hub_dir / "jupyterhub-proxy.pid")
-if (BIN / "configurable-http-proxy").exists():  # the Python port, installed with the course
-    c.ConfigurableHTTPProxy.command = [str(BIN / "configurable-http-proxy")]
+# The proxy: npm's configurable-http-proxy where `make` could install it (it streams the spawn
+# page's progress events), else its Python port from requirements-hub.txt, which buffers each
+# response: it gets a long timeout so the progress stream ends with the server ready, not a 503.
+NODE_PROXY = Path(sys.prefix) / "node" / "node_modules" / ".bin" / "configurable-http-proxy"
+if NODE_PROXY.exists():
+    c.ConfigurableHTTPProxy.command = [str(NODE_PROXY)]
+elif (BIN / "configurable-http-proxy").exists():
+    c.ConfigurableHTTPProxy.command = [str(BIN / "configurable-http-proxy"), "--proxy-timeout=600000"]
 c.JupyterHub.cleanup_servers = True  # Ctrl-C stops every user's server too
 c.JupyterHub.template_vars = {"announcement_login": f"{course.title}"}
 
