@@ -217,9 +217,7 @@ def assert_compiles_for(compile_for_task, task: str, as_layer: bool = False, uni
                         what=f"the model {call} returns", section=f'"{TASK_SECTION}"')
 
 
-def assert_rejects(compile_for_task, task: str, activation: str, units: int = 3) -> None:
-    model = task_model(activation, units)
-    call = f"compile_for_task(<model with a {activation} output>, {task!r})"
+def _assert_value_error(compile_for_task, model, task: str, call: str, reason: str) -> None:
     try:
         compile_for_task(model, task)
     except ValueError:
@@ -227,8 +225,14 @@ def assert_rejects(compile_for_task, task: str, activation: str, units: int = 3)
     except Exception as error:  # noqa: BLE001 - the wrong error is the finding
         raise CheckError(f"{call} raised {type(error).__name__}, expected ValueError. "
                          f"Reread \"{TASK_SECTION}\".") from None
-    raise CheckError(f"{call} should raise ValueError: a {activation} output does not fit the task "
-                     f"{task!r}. Reread \"{TASK_SECTION}\".")
+    raise CheckError(f"{call} should raise ValueError: {reason}. Reread \"{TASK_SECTION}\".")
+
+
+def assert_rejects(compile_for_task, task: str, activation: str, units: int = 3) -> None:
+    """compile_for_task raises ValueError for a model whose output activation does not fit ``task``."""
+    _assert_value_error(compile_for_task, task_model(activation, units), task,
+                        f"compile_for_task(<model with a {activation} output>, {task!r})",
+                        f"a {activation} output does not fit the task {task!r}")
 
 
 # --- the public tests ----------------------------------------------------------------------
@@ -338,13 +342,5 @@ def compiles_binary(compile_for_task):
 @public_test("compile_for_task")
 def rejects_unknown_task(compile_for_task):
     """compile_for_task(model, "ranking") raises ValueError"""
-    model = task_model("softmax", 3)
-    try:
-        compile_for_task(model, "ranking")
-    except ValueError:
-        return
-    except Exception as error:  # noqa: BLE001
-        raise CheckError(f"compile_for_task(model, 'ranking') raised {type(error).__name__}, expected "
-                         f"ValueError. Reread \"{TASK_SECTION}\".") from None
-    raise CheckError(f"compile_for_task(model, 'ranking') should raise ValueError: 'ranking' is not one of "
-                     f"{', '.join(TASKS)}. Reread \"{TASK_SECTION}\".")
+    _assert_value_error(compile_for_task, task_model("softmax", 3), "ranking", "compile_for_task(model, 'ranking')",
+                        f"'ranking' is not one of {', '.join(TASKS)}")
