@@ -354,7 +354,8 @@ def compile_for_task(model, task):
     loss, metrics = settings[task]
     model.compile(optimizer="adam", loss=loss, metrics=metrics)
     return model
-''', "compile_for_task_hidden", "should raise ValueError: a softmax output does not fit"),
+''', "compile_for_task_hidden",
+     "compile_for_task(<model with a softmax output>, 'binary'), an output that does not fit the task, should raise ValueError"),
     # SGD, and regression tracked with MSE
     ("compile_for_task", OUTPUT_ACTIVATION + '''
 def compile_for_task(model, task):
@@ -383,4 +384,19 @@ def compile_for_task(model, task):
         model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["binary_accuracy"])
     return model
 ''', "compile_for_task_public", "loss computes like categorical_crossentropy; expected sparse_categorical_crossentropy"),
+    # a dict lookup: an unknown task is a KeyError, not a ValueError
+    ("compile_for_task", OUTPUT_ACTIVATION + '''
+def compile_for_task(model, task):
+    activation, loss, metric = {
+        "binary": ("sigmoid", "binary_crossentropy", "binary_accuracy"),
+        "multiclass": ("softmax", "categorical_crossentropy", "categorical_accuracy"),
+        "multiclass_sparse": ("softmax", "sparse_categorical_crossentropy", "sparse_categorical_accuracy"),
+        "multilabel": ("sigmoid", "binary_crossentropy", "binary_accuracy"),
+        "regression": ("linear", "mean_squared_error", "mean_absolute_error"),
+    }[task]
+    if output_activation(model) != activation:
+        raise ValueError(task)
+    model.compile(optimizer="adam", loss=loss, metrics=[metric])
+    return model
+''', "compile_for_task_public", "raised KeyError, expected ValueError"),
 ]
