@@ -56,3 +56,45 @@ class Chapter:
 def assert_full_marks(results) -> None:
     for which, result in results.items():
         assert result.points and result.score == result.points, f"{which}:\n{result.text()}"
+
+
+def standard_tests(chapter: Chapter, written_differently: dict[str, str], wrong: list) -> dict:
+    """The tests every chapter runs, for a test module to take in with ``globals().update(...)``:
+    the solution and the answers written differently score full marks on the public and hidden
+    cells, every solution cell has such an answer, each wrong answer loses points with its
+    message, and the release's stubs score 0."""
+    import pytest
+
+    @pytest.mark.parametrize("exercise", chapter.needs)
+    def test_solution_passes_public_and_hidden_tests(exercise):
+        assert_full_marks(chapter.run(exercise)[1])
+
+    @pytest.mark.parametrize("exercise", chapter.needs)
+    def test_correct_answer_written_differently_passes(exercise):
+        overrides = {cell: written_differently[cell] for cell in chapter.needs[exercise]}
+        assert_full_marks(chapter.run(exercise, overrides)[1])
+
+    def test_every_solution_cell_has_a_variant():
+        assert set(written_differently) == {c for needs in chapter.needs.values() for c in needs}
+        assert all(c in chapter.cells for c in written_differently)
+
+    @pytest.mark.parametrize("cell, source, failing_test, words", wrong,
+                             ids=[f"{w[0]}-{w[2]}-{i}" for i, w in enumerate(wrong)])
+    def test_wrong_answer_fails_with_a_teaching_message(cell, source, failing_test, words):
+        which = failing_test.rsplit("_", 1)[1]
+        _, results = chapter.run(chapter.exercise_of(failing_test), {cell: source}, (which,))
+        result = results[which]
+        assert result.score < result.points
+        assert words in result.text(), result.text()
+
+    @pytest.mark.parametrize("exercise", chapter.needs)
+    def test_release_stubs_score_zero(exercise):
+        stubs = {cell: chapter.stub(cell) for cell in chapter.needs[exercise]}
+        _, results = chapter.run(exercise, stubs)
+        assert all(result.score == 0 for result in results.values()), {k: r.text() for k, r in results.items()}
+        assert "fill in the cells marked YOUR CODE HERE" in results["public"].text()
+
+    return {test.__name__: test for test in (
+        test_solution_passes_public_and_hidden_tests, test_correct_answer_written_differently_passes,
+        test_every_solution_cell_has_a_variant, test_wrong_answer_fails_with_a_teaching_message,
+        test_release_stubs_score_zero)}
