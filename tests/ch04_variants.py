@@ -338,3 +338,13 @@ def load_image_folder(directory, image_size=(64, 64), batch_size=32, color_mode=
 '''
 
 WRONG.append(("load_image_folder", FOLDER_RESCALED, "load_image_folder_public", "values 0..255"))
+
+ONE_HOT_SILENT_MESSAGE = '''
+def one_hot(labels, num_classes):
+    labels = np.asarray(labels).reshape(-1)
+    if ((labels < 0) | (labels >= num_classes)).any():
+        raise ValueError("invalid labels")
+    return keras.utils.to_categorical(labels, num_classes)
+'''
+
+WRONG.append(("one_hot", ONE_HOT_SILENT_MESSAGE, "one_hot_hidden", "should mention '7'"))
