@@ -1,0 +1,407 @@
+"""``keras-course grade ASSIGNMENT``: autograde every submission in parallel, sandboxed, into nbgrader's gradebook.
+
+The grader's own process does everything that touches the gradebook, one submission at a time
+(gradebook_steps.py: nbgrader's sanitizing and scoring passes); workers (grade_worker.py) only
+execute notebooks, each in a warm kernel of its own inside a sandbox (sandbox.py). For
+well-behaved submissions the scores are those of ``nbgrader autograde``. A submission that breaks
+something is graded with what ran and a reason; only an error of the grader itself counts as
+"failed". ``--shard I/N`` grades the students whose id hashes to I (0-based), for fanning out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from collections import deque
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from .course import Course, CourseError
+from .sandbox import Limits, Mode, detect_mode, hidden_paths
+
+
+@dataclass(frozen=True)
+class Shard:
+    index: int  # 0-based, as Kubernetes' JOB_COMPLETION_INDEX
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        try:
+            index, count = (int(part) for part in text.split("/"))
+        except ValueError:
+            raise CourseError(f"--shard takes I/N with 0 <= I < N, e.g. 0/4; got {text!r}") from None
+        if not 0 <= index < count:
+            raise CourseError(f"--shard {text}: I must be at least 0 and below N")
+        return cls(index, count)
+
+    def holds(self, student: str) -> bool:
+        """A stable hash, the same on every machine and Python (unlike hash())."""
+        digest = hashlib.sha256(student.encode("utf-8")).digest()
+        return int.from_bytes(digest[:8], "big") % self.count == self.index
+
+
+@dataclass
+class GradeResult:
+    """One submission's line of the summary."""
+
+    student: str
+    score: float = 0.0
+    max_score: float = 0.0
+    status: str = "graded"  # "graded" (into the gradebook, whatever the score) or "failed"
+    reason: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class Job:
+    """One notebook of one submission, for a worker to execute."""
+
+    id: str
+    student: str
+    notebook: str
+    files: Path
+    output: Path
+
+    def message(self) -> str:
+        return json.dumps({"id": self.id, "notebook": f"{self.notebook}.ipynb", "files": str(self.files),
+                           "output": str(self.output)})
+
+
+@dataclass
+class Pending:
+    """A submission whose notebooks are out with the workers."""
+
+    staged: Staged
+    started: float
+    jobs: set[str] = field(default_factory=set)
+    executed: dict[str, Path] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+    failed: str = ""
+
+
+class Worker:
+    """A grade_worker process; its JSON messages go to the shared event queue."""
+
+    def __init__(self, slot: int, settings: dict, events: queue.Queue):
+        self.slot, self.job = slot, None
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "autograder.grade_worker", "--settings", json.dumps({**settings, "slot": slot})],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        threading.Thread(target=self._read, args=(events,), daemon=True).start()
+
+    def _read(self, events: queue.Queue) -> None:
+        for line in self.process.stdout:
+            try:
+                events.put((self, json.loads(line)))
+            except ValueError:
+                continue
+        events.put((self, {"event": "exit", "reason": f"worker exited ({self.process.wait()})"}))
+
+    def send(self, job: Job) -> None:
+        self.job = job
+        self.process.stdin.write(job.message() + "\n")
+        self.process.stdin.flush()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.process.stdin.close()
+
+
+class Progress:
+    """A bar on a terminal, plain lines otherwise; always on stderr, so stdout stays the table."""
+
+    def __init__(self, total: int, stream=None):
+        self.total, self.done, self.stream = total, 0, stream or sys.stderr
+        self.tty = self.stream.isatty()
+
+    def update(self, result: GradeResult) -> None:
+        self.done += 1
+        text = f"{self.done}/{self.total} {result.student}: {result.score:g}/{result.max_score:g} {result.status}"
+        if self.tty:
+            filled = int(30 * self.done / self.total)
+            self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {text[:60]:<60}")
+            if self.done == self.total:
+                self.stream.write("\n")
+        else:
+            self.stream.write(f"graded {text}\n")
+        self.stream.flush()
+
+
+def summary_table(results: list[GradeResult]) -> str:
+    rows = [("student", "score", "status", "reason")]
+    rows += [(r.student, f"{r.score:g}/{r.max_score:g}", r.status, r.reason or "-") for r in results]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return "\n".join(f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:<{widths[2]}}  {d}".rstrip() for a, b, c, d in rows)
+
+
+def load_nbgrader_app(course: Course):
+    """nbgrader's own configuration of the course, as ``nbgrader autograde`` would load it."""
+    from nbgrader.apps import AutogradeApp
+
+    previous = Path.cwd()
+    os.chdir(course.root)
+    try:
+        app = AutogradeApp()
+        app.initialize([])
+    finally:
+        os.chdir(previous)
+    app.log.setLevel(logging.ERROR)  # our summary says what went wrong, in one line each
+    warnings.filterwarnings("ignore", module="nbgrader")  # SQLAlchemy's notes on nbgrader's sessions
+    return app
+
+
+def find_students(books: Gradebooks, wanted: list[str] | None, shard: Shard | None) -> list[str]:
+    root = Path(books.coursedir.format_path(books.submitted_directory, ".", "."))
+    found = sorted(p.parent.name for p in root.glob(f"*/{books.assignment}") if p.is_dir())
+    if wanted:
+        unknown = [s for s in wanted if s not in found]
+        if unknown:
+            raise CourseError(f"no submission of {books.assignment} by {', '.join(unknown)} in {root}")
+        found = [s for s in found if s in wanted]
+    if shard:
+        found = [s for s in found if shard.holds(s)]
+    return found
+
+
+def archive_earlier(books: Gradebooks, student: str) -> str:
+    """Keep an earlier autograded version of a resubmitted assignment under archive/; return a note."""
+    graded, submitted = books.autograded(student), books.submitted(student)
+    old, new = _timestamp(graded), _timestamp(submitted)
+    if not graded.exists() or old == new:
+        return ""
+    label = (old or time.strftime("%Y%m%dT%H%M%S", time.gmtime(graded.stat().st_mtime))).replace(" ", "T")
+    target = Path(books.coursedir.root) / "archive" / "autograded" / student / books.assignment / label.replace(":", "")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.move(str(graded), str(target))
+    return f"resubmitted: earlier version archived in {target.relative_to(books.coursedir.root)}"
+
+
+def _timestamp(folder: Path) -> str:
+    with contextlib.suppress(OSError):
+        return (folder / "timestamp.txt").read_text().strip()
+    return ""
+
+
+class Grader:
+    """Schedules submissions onto warm workers and keeps the gradebook single-writer."""
+
+    def __init__(self, books: Gradebooks, students: list[str], workers: int, settings: dict, top: Path):
+        self.books, self.top, self.settings = books, top, settings
+        self.todo = deque(students)
+        self.jobs: deque[Job] = deque()
+        self.pending: dict[str, Pending] = {}
+        self.results: list[GradeResult] = []
+        self.events: queue.Queue = queue.Queue()
+        self.workers = [Worker(slot, settings, self.events) for slot in range(workers)]
+        self.ready: list[Worker] = []
+        self.restarts = 0
+
+    def run(self, progress: Progress) -> list[GradeResult]:
+        try:
+            while self.todo or self.jobs or self.pending:
+                worker, message = self.events.get()
+                self._handle(worker, message, progress)
+                self._dispatch(progress)
+        finally:
+            for worker in self.workers:
+                worker.close()
+            for worker in self.workers:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    worker.process.wait(timeout=30)
+        return sorted(self.results, key=lambda r: r.student)
+
+    def _handle(self, worker: Worker, message: dict, progress: Progress) -> None:
+        event = message["event"]
+        if event == "ready":
+            self.ready.append(worker)
+        elif event in ("done", "failed"):
+            job, worker.job = worker.job, None
+            pending = self.pending[job.student]
+            pending.jobs.discard(job.id)
+            if event == "done":
+                pending.executed[job.notebook] = job.output
+                pending.reasons += message["notes"] + ([message["stopped"]] if message["stopped"] else [])
+            else:
+                pending.failed = f"execution failed: {message['reason']}"
+            self._finish_if_complete(job.student, progress)
+        elif event in ("broken", "exit"):
+            self._replace(worker, message["reason"], progress)
+
+    def _replace(self, worker: Worker, reason: str, progress: Progress) -> None:
+        if worker not in self.workers:  # its "broken" came first, then its "exit"
+            return
+        if worker in self.ready:
+            self.ready.remove(worker)
+        if worker.job:
+            pending = self.pending[worker.job.student]
+            pending.jobs.discard(worker.job.id)
+            pending.failed = f"the grading worker stopped: {reason}"
+            self._finish_if_complete(worker.job.student, progress)
+            worker.job = None
+        if worker.process.poll() is None:
+            worker.close()
+        if self.restarts >= 2 * len(self.workers):
+            self.workers.remove(worker)
+            if not self.workers:  # nothing can run: every submission left fails with the reason
+                self._fail_all(reason, progress)
+            return
+        self.restarts += 1
+        self.workers[self.workers.index(worker)] = Worker(worker.slot, self.settings, self.events)
+
+    def _fail_all(self, reason: str, progress: Progress) -> None:
+        for student in [*self.todo, *{j.student for j in self.jobs}]:
+            self._record(GradeResult(student, status="failed", reason=f"no worker could start: {reason}"), progress)
+        self.todo.clear()
+        self.jobs.clear()
+        self.pending.clear()
+
+    def _dispatch(self, progress: Progress) -> None:
+        while self.ready and (self.jobs or self.todo):
+            if not self.jobs:
+                self._prepare(self.todo.popleft(), progress)
+                continue
+            self.ready.pop(0).send(self.jobs.popleft())
+
+    def _prepare(self, student: str, progress: Progress) -> None:
+        started = time.monotonic()
+        try:
+            archived = archive_earlier(self.books, student)
+            staged = self.books.prepare(student)
+        except Exception as error:
+            self._record(GradeResult(student, status="failed", reason=f"nbgrader could not prepare it: {error}",
+                                     seconds=time.monotonic() - started), progress)
+            return
+        if archived:
+            staged.notes.insert(0, archived)
+        pending = Pending(staged, started, reasons=list(staged.notes))
+        self.pending[student] = pending
+        for notebook in staged.notebooks:
+            job = Job(f"{student}/{notebook}", student, notebook, self.books.autograded(student),
+                      self.top / "executed" / f"{hashlib.sha1(student.encode()).hexdigest()}-{notebook}.ipynb")
+            pending.jobs.add(job.id)
+            self.jobs.append(job)
+        self._finish_if_complete(student, progress)
+
+    def _finish_if_complete(self, student: str, progress: Progress) -> None:
+        pending = self.pending[student]
+        if pending.jobs:
+            return
+        del self.pending[student]
+        result = GradeResult(student, reason="; ".join(pending.reasons))
+        try:
+            if pending.executed:
+                self.books.finalize(student, pending.executed)
+            elif pending.failed:
+                self.books.record_zero(student)
+            result.score, result.max_score = self.books.score(student)
+        except Exception as error:
+            pending.failed = pending.failed or f"nbgrader could not save the grades: {error}"
+        if pending.failed:
+            result.status = "failed"
+            result.reason = "; ".join([pending.failed, *pending.reasons])
+        result.seconds = round(time.monotonic() - pending.started, 1)
+        self._record(result, progress)
+
+    def _record(self, result: GradeResult, progress: Progress) -> None:
+        self.results.append(result)
+        progress.update(result)
+
+
+@dataclass
+class GradeOptions:
+    assignment: str
+    workers: int = 0  # 0: one per core
+    students: list[str] | None = None
+    shard: Shard | None = None
+    limits: dict = field(default_factory=dict)  # Limits fields to change from their defaults
+    sandbox: str = "auto"
+
+
+def grade(course: Course, options: GradeOptions, progress_stream=None) -> tuple[list[GradeResult], Mode]:
+    """Grade the submissions the options select; raise CourseError when there is nothing to grade."""
+    from .gradebook_steps import Gradebooks  # nbgrader: imported only when grading
+
+    app = load_nbgrader_app(course)
+    top = Path(tempfile.mkdtemp(prefix="keras-course-grade-"))
+    try:
+        top.chmod(0o711)  # slot users pass through to their own 0700 folders, and see nothing else
+        for private in ("staging", "executed"):
+            (top / private).mkdir(mode=0o700)
+        try:
+            books = Gradebooks(app, options.assignment, top / "staging")
+        except Exception as error:
+            raise CourseError(f"assignment {options.assignment!r} is not in the gradebook "
+                              f"({app.coursedir.db_url}): run keras-course release first ({error})") from None
+        students = find_students(books, options.students, options.shard)
+        if not students and not options.shard:
+            raise CourseError(f"no submissions of {options.assignment} in "
+                              f"{Path(app.coursedir.root) / app.coursedir.submitted_directory}")
+        mode = detect_mode(options.sandbox)
+        limits = replace(Limits(cell_timeout=float(app.config.Execute.get("timeout", 30))), **options.limits)
+        workers = max(1, min(options.workers or os.cpu_count() or 1, len(students) or 1))
+        settings = {"limits": asdict(limits), "mode": mode.name, "top": str(top), "kernel": books.kernel_name,
+                    "threads": max(1, (os.cpu_count() or 1) // workers),
+                    "hidden": [str(p) for p in hidden_paths(*_private_paths(course, app), top)]}
+        if not students:
+            return [], mode
+        results = Grader(books, students, workers, settings, top).run(Progress(len(students), progress_stream))
+        return results, mode
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def _private_paths(course: Course, app) -> tuple[Path, Path, Path, Path | None]:
+    exchange = Path(app.config.Exchange.get("root", "/srv/nbgrader/exchange"))
+    url = app.coursedir.db_url
+    db_file = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+    return Path(app.coursedir.root), course.source, exchange, db_file
+
+
+def run(args) -> int:
+    """The CLI verb: progress on stderr, the table on stdout; exit 1 if any submission failed."""
+    from .course import load_course
+
+    course = load_course(args.course)
+    course.chapter(args.assignment)  # an unknown one: a CourseError that names the known chapters
+    overrides = {"cell_timeout": args.cell_timeout, "submission_timeout": args.timeout,
+                 "memory_bytes": args.memory and int(args.memory * 2**30), "max_processes": args.max_processes}
+    options = GradeOptions(args.assignment, args.workers, args.student or None,
+                           Shard.parse(args.shard) if args.shard else None,
+                           {k: v for k, v in overrides.items() if v}, args.sandbox)
+    results, mode = grade(course, options)
+    if mode.warning:
+        print(f"warning: {mode.warning}", file=sys.stderr)
+    if not results:
+        print(f"shard {args.shard}: no submission of {args.assignment} falls in this shard", file=sys.stderr)
+        return 0
+    print(summary_table(results))
+    return 1 if any(r.status == "failed" for r in results) else 0
+
+
+def add_parser(commands) -> None:
+    grade_cmd = commands.add_parser("grade", help="autograde every submission, in parallel and sandboxed")
+    grade_cmd.add_argument("assignment", help="the chapter id, e.g. ch05_cnn")
+    grade_cmd.add_argument("--course", help="the course folder holding course.toml (default: found from here)")
+    grade_cmd.add_argument("--workers", type=int, default=0, help="notebooks run at once (default: one per core)")
+    grade_cmd.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
+    grade_cmd.add_argument("--shard", metavar="I/N", help="grade only shard I (0-based) of N, by a hash of the id")
+    grade_cmd.add_argument("--cell-timeout", type=float, help="seconds a cell may run (default: nbgrader's Execute.timeout)")
+    grade_cmd.add_argument("--timeout", type=float, help="seconds a submission may run (default 1800)")
+    grade_cmd.add_argument("--memory", type=float, help="GiB a submission may use (default 8)")
+    grade_cmd.add_argument("--max-processes", type=int, help="processes and threads per submission (default 512)")
+    grade_cmd.add_argument("--sandbox", choices=("auto", "user", "userns", "none"), default="auto",
+                           help="auto: the strongest this machine allows (see README, Grading)")
+    grade_cmd.set_defaults(run=run)

@@ -1,0 +1,303 @@
+"""One grading slot's worker: a warm sandboxed kernel per submission, never one kernel for two.
+
+``keras-course grade`` starts one worker per slot (``python -m autograder.grade_worker``). The worker
+runs as the grader, outside the sandbox; only its kernels run inside (see sandbox.py). In a loop
+it starts a kernel in a fresh private folder and imports numpy, keras and TensorFlow there (the
+few seconds every notebook spends first), says ``ready``, waits for one job, executes that
+notebook with nbgrader's own ``Execute`` preprocessor under the time, memory and output limits,
+writes the executed notebook where the job says, says ``done``, and kills the kernel and anything
+it left. Messages are JSON lines on stdout; the grader writes jobs as JSON lines on stdin.
+
+A cell that never ran (the kernel died, or the submission ran out of time) gets an error output,
+so that nbgrader scores it 0 instead of reading "no output" as full marks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import faulthandler
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+from jupyter_client import AsyncKernelManager, KernelManager
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import DeadKernelError
+from nbgrader.preprocessors import Execute
+
+from .integrity import MESSAGE, PROBE_EXPRESSION
+from .sandbox import Limits, Mode, Sandbox, process_tree_rss
+
+# Imported in each kernel before its submission arrives; names are not left in the namespace.
+WARM_MODULES = ("numpy", "matplotlib.pyplot", "keras", "tensorflow", "autograder", "autograder.checks",
+                "autograder.testcell", "autograder.data")
+WARM_CODE = ("def _kc_warm():\n    import importlib\n    for name in %r:\n        try:\n"
+             "            importlib.import_module(name)\n        except Exception:\n            pass\n"
+             "_kc_warm()\ndel _kc_warm\n") % (WARM_MODULES,)
+# What the kernel sees of the grader's environment: nothing secret (no db_url, no tokens).
+ENV_PASSED = ("LANG", "LC_ALL", "TZ", "KERAS_BACKEND", "KERAS_COURSE_DATA", "TF_CPP_MIN_LOG_LEVEL",
+              "CUDA_VISIBLE_DEVICES", "PYTHONHASHSEED")
+MAX_OUTPUT_BYTES = 2 * 2**20  # per cell; execute results and errors are always kept (they score)
+
+
+@dataclass
+class Execution:
+    """What happened to one notebook: the grader reads it back as the ``done`` message."""
+
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    stopped: str = ""  # why execution stopped early, if it did
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel that starts inside the sandbox and listens on Unix sockets in its private folder."""
+
+    sandbox: Sandbox | None = None
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        command = super().format_kernel_cmd(extra_arguments)
+        self.sandbox.give(Path(self.connection_file))  # written by us, read by the kernel's user
+        return self.sandbox.wrap(command)
+
+
+def kernel_env(sandbox: Sandbox, threads: int) -> dict[str, str]:
+    env = {name: os.environ[name] for name in ENV_PASSED if name in os.environ}
+    home = str(sandbox.workdir)
+    env.update(PATH=f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", HOME=home,
+               TMPDIR=home, NBGRADER_EXECUTION="autograde", PYTHONNOUSERSITE="1")
+    if threads:  # parallel submissions: one thread pool each, not every pool on every core
+        env.update(OMP_NUM_THREADS=str(threads), TF_NUM_INTRAOP_THREADS=str(threads),
+                   TF_NUM_INTEROP_THREADS=str(max(2, threads)))
+    return env
+
+
+def kernel_log(sandbox: Sandbox) -> Path:
+    return sandbox.workdir.parent / "executed" / f"kernel-slot-{sandbox.slot}.log"
+
+
+def start_warm_kernel(sandbox: Sandbox, kernel_name: str, threads: int) -> SandboxedKernelManager:
+    workdir = sandbox.fresh_workdir()
+    km = SandboxedKernelManager(kernel_name=kernel_name, transport="ipc", ip=str(workdir / "kernel"),
+                                connection_file=str(workdir / "kernel.json"))
+    km.sandbox = sandbox
+    with open(kernel_log(sandbox), "w") as log:  # the kernel's own stderr: why it would not start
+        run_sync(km.start_kernel)(cwd=str(workdir), env=kernel_env(sandbox, threads),
+                                  extra_arguments=["--HistoryManager.hist_file=:memory:"],
+                                  stdout=subprocess.DEVNULL, stderr=log)
+    run_sync(_warm_up)(km)
+    return km
+
+
+async def _warm_up(km: AsyncKernelManager) -> None:
+    # Async clients only: nbclient's event loop must keep running to notice a kernel that died.
+    client = km.client()
+    client.start_channels()
+    try:
+        await client.wait_for_ready(timeout=120)
+        await client.execute_interactive(WARM_CODE, silent=True, store_history=False, timeout=300)
+    finally:
+        client.stop_channels()
+
+
+class LimitedExecute(Execute):
+    """nbgrader's Execute with a per-submission deadline, an output cap and dead-kernel handling."""
+
+    def __init__(self, deadline: float, execution: Execution, **kwargs):
+        super().__init__(**kwargs)
+        self.deadline, self.execution = deadline, execution
+        self.timeout_func = self._cell_timeout
+        self._sizes: dict[int, int] = {}
+
+    def _cell_timeout(self, cell) -> int:
+        return max(1, int(min(self.timeout, self.deadline - time.monotonic())))
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        if self.execution.stopped:
+            return not_run(cell, self.execution.stopped), resources
+        started = time.monotonic()
+        try:
+            cell, resources = super().preprocess_cell(cell, resources, index)
+            if cell.metadata.get("nbgrader", {}).get("grade"):
+                self._check_integrity(cell, index)
+            return cell, resources
+        except DeadKernelError:
+            self.execution.stopped = f"the kernel died in cell {index}"
+            return not_run(cell, self.execution.stopped), resources
+        finally:
+            if time.monotonic() - started >= self._cell_timeout(cell) and not self.execution.stopped:
+                self.execution.notes.append(f"cell {index} ran out of time")
+
+    def _check_integrity(self, cell, index: int) -> None:
+        """After a graded cell, ask the kernel whether grading code was replaced (integrity.py)."""
+        try:
+            msg_id = self.kc.execute("", silent=True, store_history=False,
+                                     user_expressions={"found": PROBE_EXPRESSION})
+            reply = self.wait_for_reply(msg_id)
+            found = reply["content"]["user_expressions"]["found"]
+            replaced = ast.literal_eval(found["data"]["text/plain"]) if found["status"] == "ok" else \
+                [f"the check could not run ({found.get('ename')})"]
+        except DeadKernelError:
+            raise
+        except Exception as error:
+            replaced = [f"the check could not run ({type(error).__name__})"]
+        if replaced:
+            message = MESSAGE + ", ".join(replaced)
+            cell.outputs.append(nbformat.v4.new_output("error", ename="GradingCodeReplaced", evalue=message,
+                                                       traceback=[f"GradingCodeReplaced: {message}"]))
+            self.execution.notes.append(f"cell {index}: {message}")
+
+    def output(self, outs, msg, display_id, cell_index):
+        # Huge prints and plots are cut; results and errors always stay, since they decide the score.
+        if msg["msg_type"] in ("stream", "display_data", "update_display_data"):
+            size = self._sizes.get(cell_index, 0) + len(json.dumps(msg["content"]))
+            self._sizes[cell_index] = size
+            if size > MAX_OUTPUT_BYTES:
+                note = f"output of cell {cell_index} cut at {MAX_OUTPUT_BYTES // 2**20} MiB"
+                if note not in self.execution.notes:
+                    self.execution.notes.append(note)
+                return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def not_run(cell, reason: str):
+    """An error output, so that nbgrader scores an unexecuted graded cell 0, not full marks."""
+    cell.setdefault("outputs", []).append(nbformat.v4.new_output(
+        "error", ename="NotRun", evalue=reason, traceback=[f"NotRun: {reason}"]))
+    return cell
+
+
+class Watchdog(threading.Thread):
+    """Kills the kernel at the submission's deadline, or when it outgrows its memory (polling mode)."""
+
+    def __init__(self, sandbox: Sandbox, km: KernelManager, deadline: float):
+        super().__init__(daemon=True)
+        self.sandbox, self.km, self.deadline = sandbox, km, deadline
+        self.fired = ""
+        self.finished = threading.Event()
+
+    def run(self) -> None:
+        pid = self.km.provisioner.process.pid
+        while not self.finished.wait(0.25):
+            if time.monotonic() > self.deadline:
+                self._kill("time")
+            elif self.sandbox.polls_memory and process_tree_rss(pid) > self.sandbox.limits.memory_bytes:
+                self._kill("memory")
+
+    def _kill(self, why: str) -> None:
+        self.fired = why
+        self.sandbox.kill_all()
+        try:
+            self.km.provisioner.process.kill()
+        except Exception:  # already gone
+            pass
+        self.finished.set()
+
+
+def describe_stop(execution: Execution, watchdog: Watchdog, sandbox: Sandbox, oom_before: int,
+                  exit_code: int | None) -> None:
+    if not execution.stopped:
+        return
+    where = execution.stopped.rsplit(" ", 1)[-1]
+    limits = sandbox.limits
+    if watchdog.fired == "time":
+        execution.stopped = f"submission time limit ({limits.submission_timeout:g} s) reached in cell {where}"
+    elif watchdog.fired == "memory" or sandbox.memory_exceeded(oom_before):
+        execution.stopped = f"memory limit ({limits.memory_bytes / 2**30:g} GiB) exceeded in cell {where}"
+    elif exit_code is not None:
+        execution.stopped += f" (exit code {exit_code}: os._exit, a crash or a signal)"
+
+
+def execute(job: dict, sandbox: Sandbox, km: SandboxedKernelManager) -> Execution:
+    """Run the job's notebook in the warm kernel; write the executed notebook to job["output"]."""
+    execution = Execution()
+    workdir = sandbox.workdir
+    for item in Path(job["files"]).iterdir():  # the notebook and the assignment's other files
+        copy = shutil.copytree if item.is_dir() else shutil.copy2
+        copy(item, workdir / item.name)
+        sandbox.give(workdir / item.name)
+    nb = nbformat.read(workdir / job["notebook"], as_version=nbformat.NO_CONVERT)
+    started = time.monotonic()
+    deadline = started + sandbox.limits.submission_timeout
+    oom_before = sandbox.oom_kills()
+    watchdog = Watchdog(sandbox, km, deadline)
+    watchdog.start()
+    executor = LimitedExecute(deadline, execution, timeout=int(sandbox.limits.cell_timeout),
+                              kernel_name=km.kernel_name)
+    try:
+        executor.preprocess(nb, {"metadata": {"path": str(workdir)}}, km=km)
+    except Exception as error:  # the kernel hung past an interrupt, or died while starting a cell
+        execution.stopped = execution.stopped or f"execution stopped ({type(error).__name__}: {error}) in cell ?"
+        for cell in nb.cells:
+            if cell.cell_type == "code" and not cell.get("outputs"):
+                not_run(cell, execution.stopped)
+    finally:
+        watchdog.finished.set()
+    process = km.provisioner.process if km.provisioner else None
+    exit_code = process.poll() if process is not None else None
+    describe_stop(execution, watchdog, sandbox, oom_before, exit_code)
+    execution.seconds = round(time.monotonic() - started, 2)
+    nbformat.write(nb, job["output"])
+    return execution
+
+
+def shutdown(km: KernelManager, sandbox: Sandbox) -> None:
+    try:
+        if km.has_kernel:
+            run_sync(km.shutdown_kernel)(now=True)
+    except Exception:
+        pass
+    sandbox.kill_all()
+
+
+def say(message: dict) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def serve(sandbox: Sandbox, kernel_name: str, threads: int) -> None:
+    """ready -> job -> done, one warm kernel per job, until the grader closes stdin."""
+    while True:
+        try:
+            km = start_warm_kernel(sandbox, kernel_name, threads)
+        except Exception as error:
+            last = kernel_log(sandbox).read_text(errors="replace").strip().splitlines()[-1:]
+            say({"event": "broken", "reason": f"could not start a sandboxed kernel: {error} {' '.join(last)}"})
+            return
+        say({"event": "ready"})
+        line = sys.stdin.readline()
+        if not line:
+            shutdown(km, sandbox)
+            return
+        job = json.loads(line)
+        try:
+            execution = execute(job, sandbox, km)
+            say({"event": "done", "job": job["id"], **asdict(execution)})
+        except Exception as error:
+            say({"event": "failed", "job": job["id"], "reason": f"{type(error).__name__}: {error}"})
+        finally:
+            shutdown(km, sandbox)
+
+
+def main(argv: list[str] | None = None) -> None:
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1 PID` shows where a stuck worker waits
+    parser = argparse.ArgumentParser(prog="python -m autograder.grade_worker")
+    parser.add_argument("--settings", required=True, help="JSON: slot, limits, mode, hidden, top, kernel")
+    settings = json.loads(parser.parse_args(argv).settings)
+    sandbox = Sandbox(settings["slot"], Limits(**settings["limits"]), Mode(settings["mode"]),
+                      [Path(p) for p in settings["hidden"]], Path(settings["top"]))
+    serve(sandbox, settings["kernel"], settings["threads"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""keras-course grade: shards, the summary, arguments, the sandbox's pieces, and (slow) the same
+scores as ``nbgrader autograde`` for chapter 5's solution, its release as is and a partly correct answer."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.cli import main
+from autograder.grade import GradeResult, Shard, summary_table
+from autograder.integrity import MESSAGE, find_replacements, mark_if_replaced
+from autograder.sandbox import Limits, Mode, Sandbox, hidden_paths, process_tree_rss
+from conftest import COURSE
+
+
+def test_shards_split_students_deterministically_and_completely():
+    students = [f"student{i:03d}" for i in range(200)]
+    shards = [Shard.parse(f"{i}/3") for i in range(3)]
+    held = [[s for s in students if shard.holds(s)] for shard in shards]
+    assert sorted(sum(held, [])) == students  # every student exactly once
+    assert all(len(h) > 40 for h in held)  # and spread out
+    assert held[0] == [s for s in students if Shard(0, 3).holds(s)]  # the same on every call
+
+
+@pytest.mark.parametrize("text", ["3/3", "-1/2", "1", "a/b", "1/0"])
+def test_bad_shards_are_refused(text):
+    from autograder.course import CourseError
+
+    with pytest.raises(CourseError, match="shard"):
+        Shard.parse(text)
+
+
+def test_summary_table_has_a_row_per_student_with_reason():
+    table = summary_table([GradeResult("alice", 30, 30), GradeResult("bob", 0, 30, "graded", "memory limit")])
+    lines = table.splitlines()
+    assert lines[0].split() == ["student", "score", "status", "reason"]
+    assert "30/30" in lines[1] and lines[1].rstrip().endswith("-")
+    assert "0/30" in lines[2] and "memory limit" in lines[2]
+
+
+def test_unknown_assignment_exits_2(capsys):
+    assert main(["grade", "ch99_nothing", "--course", str(COURSE)]) == 2
+    assert "ch99_nothing" in capsys.readouterr().err
+
+
+def test_process_tree_rss_counts_this_process():
+    assert process_tree_rss(os.getpid()) > 10 * 2**20
+
+
+def test_hidden_paths_never_hide_python_or_the_work_folder(tmp_path):
+    course, source = tmp_path / "course", tmp_path / "source"
+    course.mkdir(), source.mkdir()
+    work = tmp_path / "work"
+    work.mkdir()
+    hidden = hidden_paths(course, source, tmp_path / "no-exchange", None, work)
+    assert hidden == sorted([course.resolve(), source.resolve()])
+    assert hidden_paths(tmp_path, source, None, None, work) == [source.resolve()]  # work is inside
+
+
+def test_sandbox_command_enters_the_sandbox_first(tmp_path):
+    box = Sandbox(0, Limits(), Mode("none"), [tmp_path / "secret"], tmp_path)
+    command = box.wrap(["python", "-m", "ipykernel_launcher"])
+    assert command[1:3] == ["-m", "autograder.sandbox"]
+    assert command[-3:] == ["python", "-m", "ipykernel_launcher"]
+    assert ["--hide", str(tmp_path / "secret")] == command[command.index("--hide"):command.index("--hide") + 2]
+
+
+def test_sandbox_entry_applies_limits_without_namespaces(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "autograder.sandbox", "--mode", "none", "--cwd", str(tmp_path),
+                           "--nproc", "4000", "--fsize", "1000", "--", sys.executable, "-c",
+                           "import os, resource; print(os.getcwd(), resource.getrlimit(resource.RLIMIT_FSIZE)[0])"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == [str(tmp_path), "1000"], done.stderr
+
+
+def test_integrity_finds_nothing_in_the_real_grading_code():
+    import autograder.checks  # noqa: F401  (the helpers the hidden tests import)
+    from autograder import check
+
+    assert find_replacements({"check": check}) == []
+
+
+def test_integrity_names_a_notebook_defined_check_and_a_patched_helper(monkeypatch):
+    import numpy.testing
+
+    namespace = {}
+    exec(compile("def check(*args, **kwargs):\n    return 5\n", "<ipython-input-1>", "exec"), namespace)
+    exec(compile("def fake(*a, **k):\n    pass\n", "<ipython-input-2>", "exec"), namespace)
+    monkeypatch.setattr(numpy.testing, "assert_allclose", namespace["fake"])
+    found = find_replacements(namespace)
+    assert "numpy.testing.assert_allclose" in found
+    assert any(item.startswith("check (defined in the notebook") for item in found)
+    outcomes = []
+    mark_if_replaced(outcomes, namespace)
+    assert outcomes and not outcomes[0].passed and outcomes[0].message.startswith(MESSAGE)
+
+
+def test_a_student_helper_sharing_a_name_with_ours_is_not_tampering():
+    namespace = {}
+    exec(compile("def conv(x):\n    return x\n", "<ipython-input-3>", "exec"), namespace)
+    assert find_replacements(namespace) == []
