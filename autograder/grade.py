@@ -146,7 +146,7 @@ def summary_table(results: list[GradeResult]) -> str:
     return "\n".join(f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:<{widths[2]}}  {d}".rstrip() for a, b, c, d in rows)
 
 
-def load_nbgrader_app(course: Course):
+def load_nbgrader_app(course: Course, db_url: str = ""):
     """nbgrader's own configuration of the course, as ``nbgrader autograde`` would load it."""
     from nbgrader.apps import AutogradeApp
 
@@ -154,7 +154,7 @@ def load_nbgrader_app(course: Course):
     os.chdir(course.root)
     try:
         app = AutogradeApp()
-        app.initialize([])
+        app.initialize([f"--CourseDirectory.db_url={db_url}"] if db_url else [])
     finally:
         os.chdir(previous)
     app.log.setLevel(logging.ERROR)  # our summary says what went wrong, in one line each
@@ -328,13 +328,14 @@ class GradeOptions:
     shard: Shard | None = None
     limits: dict = field(default_factory=dict)  # Limits fields to change from their defaults
     sandbox: str = "auto"
+    db_url: str = ""  # nbgrader's gradebook, e.g. PostgreSQL shared by the shards (default: the config's)
 
 
 def grade(course: Course, options: GradeOptions, progress_stream=None) -> tuple[list[GradeResult], Mode]:
     """Grade the submissions the options select; raise CourseError when there is nothing to grade."""
     from .gradebook_steps import Gradebooks  # nbgrader: imported only when grading
 
-    app = load_nbgrader_app(course)
+    app = load_nbgrader_app(course, options.db_url)
     top = Path(tempfile.mkdtemp(prefix="keras-course-grade-"))
     try:
         top.chmod(0o711)  # slot users pass through to their own 0700 folders, and see nothing else
@@ -380,7 +381,7 @@ def run(args) -> int:
                  "memory_bytes": args.memory and int(args.memory * 2**30), "max_processes": args.max_processes}
     options = GradeOptions(args.assignment, args.workers, args.student or None,
                            Shard.parse(args.shard) if args.shard else None,
-                           {k: v for k, v in overrides.items() if v}, args.sandbox)
+                           {k: v for k, v in overrides.items() if v}, args.sandbox, args.db_url)
     results, mode = grade(course, options)
     if mode.warning:
         print(f"warning: {mode.warning}", file=sys.stderr)
@@ -404,4 +405,6 @@ def add_parser(commands) -> None:
     grade_cmd.add_argument("--max-processes", type=int, help="processes and threads per submission (default 512)")
     grade_cmd.add_argument("--sandbox", choices=("auto", "user", "userns", "none"), default="auto",
                            help="auto: the strongest this machine allows (see README, Grading)")
+    grade_cmd.add_argument("--db-url", default=os.environ.get("KERAS_COURSE_DB_URL", ""),
+                           help="nbgrader's gradebook URL (default: KERAS_COURSE_DB_URL, else the course's config)")
     grade_cmd.set_defaults(run=run)

@@ -155,7 +155,8 @@ class LimitedExecute(Execute):
             message = MESSAGE + ", ".join(replaced)
             cell.outputs.append(nbformat.v4.new_output("error", ename="GradingCodeReplaced", evalue=message,
                                                        traceback=[f"GradingCodeReplaced: {message}"]))
-            self.execution.notes.append(f"cell {index}: {message}")
+            if not any(MESSAGE in note for note in self.execution.notes):  # once per notebook is enough
+                self.execution.notes.append(f"cell {index}: {message}")
 
     def output(self, outs, msg, display_id, cell_index):
         # Huge prints and plots are cut; results and errors always stay, since they decide the score.
@@ -168,6 +169,20 @@ class LimitedExecute(Execute):
                     self.execution.notes.append(note)
                 return None
         return super().output(outs, msg, display_id, cell_index)
+
+
+def error_notes(nb, limits: Limits) -> list[str]:
+    """Errors worth a line in the summary: a student's sys.exit(), and the process limit reached."""
+    notes = []
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") != "error":
+                continue
+            if output.get("ename") == "SystemExit":
+                notes.append(f"cell {index} called sys.exit()")
+            elif output.get("ename") == "BlockingIOError" or "Resource temporarily unavailable" in output.get("evalue", ""):
+                notes.append(f"process limit ({limits.max_processes}) reached in cell {index}")
+    return list(dict.fromkeys(notes))
 
 
 def not_run(cell, reason: str):
@@ -246,6 +261,7 @@ def execute(job: dict, sandbox: Sandbox, km: SandboxedKernelManager) -> Executio
     process = km.provisioner.process if km.provisioner else None
     exit_code = process.poll() if process is not None else None
     describe_stop(execution, watchdog, sandbox, oom_before, exit_code)
+    execution.notes += error_notes(nb, sandbox.limits)
     execution.seconds = round(time.monotonic() - started, 2)
     nbformat.write(nb, job["output"])
     return execution

@@ -101,3 +101,22 @@ def test_a_student_helper_sharing_a_name_with_ours_is_not_tampering():
     namespace = {}
     exec(compile("def conv(x):\n    return x\n", "<ipython-input-3>", "exec"), namespace)
     assert find_replacements(namespace) == []
+
+
+def test_grading_job_maps_its_completion_index_to_the_shard_and_reads_the_db_url_from_a_secret():
+    import yaml
+
+    manifest = Path(__file__).resolve().parent.parent / "hub_config" / "k8s" / "grading-job.yaml"
+    job = next(d for d in yaml.safe_load_all(manifest.read_text()) if d and d["kind"] == "Job")
+    assert job["spec"]["completionMode"] == "Indexed"
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e for e in container["env"]}
+    assert container["args"][:2] == ["grade", "$(CHAPTER)"]
+    assert container["args"][2:] == ["--shard", "$(SHARD_INDEX)/$(SHARDS)"]
+    assert "job-completion-index" in env["SHARD_INDEX"]["valueFrom"]["fieldRef"]["fieldPath"]
+    assert int(env["SHARDS"]["value"]) == job["spec"]["completions"]
+    assert env["KERAS_COURSE_DB_URL"]["valueFrom"]["secretKeyRef"]["name"] == "keras-course-gradebook"
+    from autograder.cli import build_parser
+
+    args = build_parser().parse_args(["grade", "ch05_cnn", "--shard", "3/4", "--db-url", "postgresql://x"])
+    assert Shard.parse(args.shard) == Shard(3, 4) and args.db_url == "postgresql://x"
