@@ -35,6 +35,8 @@ import warnings
 from dataclasses import asdict, dataclass, field
 from html import escape
 
+from .integrity import mark_if_replaced
+
 RESULT_MIME = "application/vnd.keras-course.check+json"
 
 # What a bare error means to a student when it comes without a message of its own.
@@ -234,6 +236,7 @@ class TestCell:
             raise ValueError(f"a graded cell is worth a positive number of points, got {points!r}")
         self.points, self.exercise = points, exercise
         self.outcomes: list[Outcome] = []
+        mark_if_replaced(self.outcomes)  # a notebook that replaced the grading code earns nothing here
 
     def test(self, description: str, weight: float = 1.0) -> _Test:
         if weight <= 0:

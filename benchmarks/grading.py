@@ -1,0 +1,149 @@
+"""Plain `nbgrader autograde` against `keras-course grade` on one set of submissions, side by side.
+
+    .venv/bin/python benchmarks/grading.py [--count 40] [--chapters ch05_cnn ...] [--workers 1 2 0]
+
+Builds a private copy of the course, releases the chapters, and writes ``--count`` submissions
+spread over them: the solution, the release as is, and a partly correct answer (tests/
+bad_submissions.py, from tests/<chNN>_variants.py), in turn. Then, on that one machine:
+
+1. plain execution of the same notebooks (nbclient, one after another): the floor;
+2. ``nbgrader autograde`` for every chapter;
+3. ``keras-course grade`` for every chapter, with each ``--workers`` value (0: one per core).
+
+It prints the wall time, throughput (submissions per minute), the ratio to nbgrader, the peak
+memory of the whole process tree, the grading overhead (time over plain execution), and whether
+every score equals nbgrader's. Not part of the test run: it takes as long as grading the set
+several times. Timings on a shared machine are noisy; the load average is printed with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+os.environ.setdefault("KERAS_COURSE_DATA", "digits")
+
+from autograder.assign import release  # noqa: E402
+from autograder.course import load_course  # noqa: E402
+from autograder.sandbox import process_tree_rss  # noqa: E402
+from bad_submissions import partly_correct  # noqa: E402
+from conftest import copy_course  # noqa: E402
+
+
+class PeakMemory(threading.Thread):
+    """The largest resident memory of a process and its descendants, sampled every 0.2 s."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.done = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.2):
+            self.peak = max(self.peak, process_tree_rss(self.pid))
+
+
+def timed(command: list[str], cwd: Path) -> tuple[float, int]:
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    memory = PeakMemory(process.pid)
+    memory.start()
+    process.wait()
+    memory.done.set()
+    if process.returncode not in (0, 1):
+        print(f"  warning: {' '.join(command[:4])} exited {process.returncode}")
+    return time.perf_counter() - started, memory.peak
+
+
+def build_set(top: Path, chapters: list[str], count: int):
+    course = load_course(copy_course(top))
+    release(course, chapters)
+    kinds = ("solution", "as-released", "partly-correct")
+    for n in range(count):
+        chapter = chapters[n % len(chapters)]
+        kind = kinds[(n // len(chapters)) % len(kinds)]
+        released = nbformat.read(course.root / "release" / chapter / f"{chapter}.ipynb", as_version=4)
+        nb = {"solution": lambda: nbformat.read(course.source / chapter / f"{chapter}.ipynb", as_version=4),
+              "as-released": lambda: released,
+              "partly-correct": lambda: partly_correct(released, chapter)}[kind]()
+        write_submission_for(course.root, f"s{n:03d}-{kind}", chapter, nb)
+    return course
+
+
+def write_submission_for(course_root: Path, student: str, chapter: str, nb) -> None:
+    folder = course_root / "submitted" / student / chapter
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / f"{chapter}.ipynb")
+
+
+def plain_execution(course, chapters: list[str]) -> float:
+    from nbclient import NotebookClient
+
+    started = time.perf_counter()
+    for path in sorted((course.root / "submitted").glob("*/*/*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+    return time.perf_counter() - started
+
+
+def scores(course) -> dict:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course.root / 'gradebook.db'}") as gb:
+        return {(s.assignment.name, s.student.id): round(s.score, 2)
+                for a in gb.assignments for s in a.submissions}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=40)
+    parser.add_argument("--chapters", nargs="*", help="default: every chapter of course/course.toml")
+    parser.add_argument("--workers", nargs="*", type=int, default=[1, 2, 0], help="0: one per core")
+    parser.add_argument("--skip-plain", action="store_true", help="skip the plain-execution floor")
+    args = parser.parse_args()
+    chapters = args.chapters or [c.id for c in load_course(ROOT / "course").chapters]
+    bin_dir = Path(sys.executable).parent
+    env_path = f"{bin_dir}:{os.environ.get('PATH', '')}"
+    os.environ["PATH"] = env_path
+    print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()}, {args.count} submissions of {chapters}")
+    with tempfile.TemporaryDirectory(prefix="grading-bench-") as tmp:
+        course = build_set(Path(tmp), chapters, args.count)
+        plain = None if args.skip_plain else plain_execution(course, chapters)
+        rows = []
+        nb_time, nb_peak = 0.0, 0
+        for chapter in chapters:
+            seconds, peak = timed([sys.executable, "-m", "nbgrader", "autograde", chapter, "--force"], course.root)
+            nb_time, nb_peak = nb_time + seconds, max(nb_peak, peak)
+        reference = scores(course)
+        rows.append(("nbgrader autograde", nb_time, nb_peak, True))
+        for workers in args.workers:
+            total, top = 0.0, 0
+            for chapter in chapters:
+                seconds, peak = timed([sys.executable, "-m", "autograder", "grade", chapter, "--course",
+                                       str(course.root), "--workers", str(workers)], course.root)
+                total, top = total + seconds, max(top, peak)
+            rows.append((f"keras-course grade --workers {workers or os.cpu_count()}", total, top,
+                         scores(course) == reference))
+        print(f"load average after: {os.getloadavg()}")
+        if plain:
+            print(f"plain execution of the same notebooks: {plain:.0f} s")
+        print(f"{'':38} {'wall s':>8} {'subs/min':>9} {'vs nbgrader':>12} {'peak GiB':>9} "
+              f"{'overhead':>9} same scores")
+        for name, seconds, peak, same in rows:
+            overhead = f"{seconds / plain:.2f}x" if plain else "-"
+            print(f"{name:38} {seconds:8.0f} {args.count / seconds * 60:9.2f} {nb_time / seconds:11.2f}x "
+                  f"{peak / 2**30:9.2f} {overhead:>9} {same}")
+
+
+if __name__ == "__main__":
+    main()
