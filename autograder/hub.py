@@ -147,9 +147,12 @@ def write_jupyter_config(settings: HubSettings, course_id: str) -> None:
     hidden.append("@jupyterlab/apputils-extension:announcements")  # a class has no use for Jupyter's news
     (users / "labconfig" / "page_config.json").write_text(json.dumps(
         {"disabledExtensions": {name: True for name in hidden}}, indent=1))
+    # Fewer server extensions, quicker starts when a whole class logs in at once; the language
+    # servers extension would scan for servers that are not installed.
     (users / "jupyter_server_config.json").write_text(json.dumps({"ServerApp": {"jpserver_extensions": {
         "nbgrader.server_extensions.formgrader": False,
-        "nbgrader.server_extensions.course_list": False}}}, indent=1))
+        "nbgrader.server_extensions.course_list": False,
+        "jupyter_lsp": False}}}, indent=1))
 
     settings.formgrader_config.mkdir(parents=True, exist_ok=True)
     (settings.formgrader_config / "nbgrader_config.py").write_text(exchange_config)
@@ -318,10 +321,15 @@ class LocalHub:
         return f"http://127.0.0.1:{self.settings.port}"
 
     def start(self, echo: bool = False) -> None:
+        """Start JupyterHub; its log goes to the terminal (echo) or to ``log_path``."""
         command = [sys.executable, "-m", "jupyterhub", "-f", str(HUB_CONFIG)]
-        output = None if echo else open(self.log_path, "ab")
-        self.process = subprocess.Popen(command, env=hub_environment(self.settings, self.run_id), cwd=self.settings.hub_dir,
-                                        stdout=output, stderr=subprocess.STDOUT if output else None)
+        environment = hub_environment(self.settings, self.run_id)
+        if echo:
+            self.process = subprocess.Popen(command, env=environment, cwd=self.settings.hub_dir)
+            return
+        with open(self.log_path, "ab") as log:  # the child keeps its own copy of the file
+            self.process = subprocess.Popen(command, env=environment, cwd=self.settings.hub_dir,
+                                            stdout=log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 300) -> None:
         """Until the login page answers through the proxy (the hub first waits for its services)."""
@@ -409,6 +417,8 @@ def run_hub(settings: HubSettings) -> int:
         raise CourseError(f"keras-course hub runs the local profile; for {settings.profile}, see README.md")
     if shutil.which("configurable-http-proxy", path=str(Path(sys.executable).parent)) is None:
         raise CourseError("configurable-http-proxy is not installed in this environment: run `make`")
+    print(f"Preparing the hub in {settings.hub_dir}: accounts, and every chapter released to the "
+          "exchange (a minute or more) ...", flush=True)
     course, accounts = prepare_local_hub(settings)
     hub = LocalHub(settings)
     hub.start(echo=True)

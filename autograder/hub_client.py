@@ -60,7 +60,7 @@ class HubUser:
                 return time.monotonic() - began
             if not model.get("pending") and not server:
                 raise HubError(f"{self.name}: the server stopped while starting (see the hub's log)")
-            time.sleep(0.5)
+            time.sleep(1)  # twenty students polling must not keep the hub busy
         raise HubError(f"{self.name}: the server was not ready after {timeout:.0f} s")
 
     # -- the user's own server, through the proxy -------------------------------------------------

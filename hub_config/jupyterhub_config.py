@@ -56,7 +56,7 @@ if NODE_PROXY.exists():
 elif (BIN / "configurable-http-proxy").exists():
     c.ConfigurableHTTPProxy.command = [str(BIN / "configurable-http-proxy"), "--proxy-timeout=600000"]
 c.JupyterHub.cleanup_servers = True  # Ctrl-C stops every user's server too
-c.JupyterHub.template_vars = {"announcement_login": f"{course.title}"}
+c.JupyterHub.template_vars = {"announcement_login": course.title}  # the login page names the course
 
 # -- single-user servers: JupyterLab 4 with nbgrader's assignment list -----------------------------
 c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
