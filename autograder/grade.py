@@ -195,6 +195,24 @@ def _timestamp(folder: Path) -> str:
     return ""
 
 
+def claim_slots(count: int, folder: Path = Path(tempfile.gettempdir())) -> list:
+    """Lock ``count`` free slot numbers for this run: two runs on one machine never share a slot's
+    user or cgroup (each kills whatever its slots' users left). Keep the returned files open."""
+    import fcntl
+
+    claimed, number = [], 0
+    while len(claimed) < count:
+        handle = open(folder / f"keras-course-grade-slot-{number}.lock", "a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            handle.slot = number
+            claimed.append(handle)
+        except OSError:
+            handle.close()
+        number += 1
+    return claimed
+
+
 class Grader:
     """Schedules submissions onto warm workers and keeps the gradebook single-writer."""
 
@@ -205,7 +223,8 @@ class Grader:
         self.pending: dict[str, Pending] = {}
         self.results: list[GradeResult] = []
         self.events: queue.Queue = queue.Queue()
-        self.workers = [Worker(slot, settings, self.events) for slot in range(workers)]
+        self.locks = claim_slots(workers)
+        self.workers = [Worker(lock.slot, settings, self.events) for lock in self.locks]
         self.ready: list[Worker] = []
         self.restarts = 0
 
@@ -221,6 +240,8 @@ class Grader:
             for worker in self.workers:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     worker.process.wait(timeout=30)
+            for lock in self.locks:
+                lock.close()
         return sorted(self.results, key=lambda r: r.student)
 
     def _handle(self, worker: Worker, message: dict, progress: Progress) -> None:
@@ -262,7 +283,7 @@ class Grader:
         self.workers[self.workers.index(worker)] = Worker(worker.slot, self.settings, self.events)
 
     def _fail_all(self, reason: str, progress: Progress) -> None:
-        for student in [*self.todo, *{j.student for j in self.jobs}]:
+        for student in dict.fromkeys([*self.pending, *self.todo]):
             self._record(GradeResult(student, status="failed", reason=f"no worker could start: {reason}"), progress)
         self.todo.clear()
         self.jobs.clear()

@@ -120,3 +120,13 @@ def test_grading_job_maps_its_completion_index_to_the_shard_and_reads_the_db_url
 
     args = build_parser().parse_args(["grade", "ch05_cnn", "--shard", "3/4", "--db-url", "postgresql://x"])
     assert Shard.parse(args.shard) == Shard(3, 4) and args.db_url == "postgresql://x"
+
+
+def test_two_runs_on_one_machine_never_share_a_slot(tmp_path):
+    from autograder.grade import claim_slots
+
+    first, second = claim_slots(2, tmp_path), claim_slots(2, tmp_path)
+    assert [h.slot for h in first] == [0, 1] and [h.slot for h in second] == [2, 3]
+    for handle in first:
+        handle.close()
+    assert [h.slot for h in claim_slots(1, tmp_path)] == [0]  # freed when a run ends
