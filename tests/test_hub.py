@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,9 +124,12 @@ def fetch_fill_submit(student: HubUser, course_id: str) -> None:
 
 
 def grade(hub: RunningHub) -> None:
-    """The instructor's part: collect, autograde, generate and release feedback."""
+    """The instructor's part: collect, grade (keras-course grade: nbgrader's autograde, in
+    parallel and sandboxed), generate and release feedback."""
     hub.nbgrader("collect", CHAPTER)
-    run_nbgrader(hub.course.root, "autograde", CHAPTER)
+    graded = subprocess.run([sys.executable, "-m", "autograder", "grade", CHAPTER, "--course", str(hub.course.root)],
+                            capture_output=True, text=True)
+    assert graded.returncode == 0, graded.stdout[-3000:] + graded.stderr[-3000:]
     run_nbgrader(hub.course.root, "generate_feedback", CHAPTER)
     hub.nbgrader("release_feedback", CHAPTER)
 
