@@ -44,6 +44,8 @@ class Gradebooks:
         self.app, self.assignment, self.staging = app, assignment, staging
         self.coursedir = app.coursedir
         self.submitted_directory = self.coursedir.submitted_directory  # converters point it at staging
+        if "add_missing_cells" not in app.config.OverwriteCells:  # deleted test cells come back
+            app.config.OverwriteCells.add_missing_cells = True
         with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
             found = gb.find_assignment(assignment)
             self.expected = sorted(nb.name for nb in found.notebooks)
@@ -91,6 +93,7 @@ class Gradebooks:
                 path.unlink()
                 continue
             staged.notes += _layout_notes(name, path, self.sources[name])
+            _unmark_duplicates(path)
             staged.notebooks.append(name)
         if not staged.notebooks:
             staged.problem = staged.notes[-1] if staged.notes else "no notebook to grade"
@@ -175,6 +178,21 @@ def _unreadable(path: Path) -> str:
     except Exception as error:  # invalid JSON or not a notebook: say which, briefly
         return f"{type(error).__name__}: {str(error).splitlines()[0][:120] if str(error) else ''}"
     return ""
+
+
+def _unmark_duplicates(path: Path) -> None:
+    """Only the last cell with a grade id keeps its nbgrader metadata, as DeduplicateIds decides;
+    removed here rather than emptied, which OverwriteCells' add_missing_cells cannot read."""
+    nb = nbformat.read(path, as_version=4)
+    seen, changed = set(), False
+    for cell in reversed(nb.cells):
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id is not None and grade_id in seen:
+            del cell.metadata["nbgrader"]
+            changed = True
+        seen.add(grade_id)
+    if changed:
+        nbformat.write(nb, path)
 
 
 def _layout_notes(name: str, path: Path, source: dict) -> list[str]:
