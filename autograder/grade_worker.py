@@ -153,7 +153,8 @@ class LimitedExecute(Execute):
             replaced = [f"the check could not run ({type(error).__name__})"]
         if replaced:
             message = MESSAGE + ", ".join(replaced)
-            cell.outputs.append(nbformat.v4.new_output("error", ename="GradingCodeReplaced", evalue=message,
+            # First: nbgrader scores a cell by its first error or result, and a fake check's result came before.
+            cell.outputs.insert(0, nbformat.v4.new_output("error", ename="GradingCodeReplaced", evalue=message,
                                                        traceback=[f"GradingCodeReplaced: {message}"]))
             if not any(MESSAGE in note for note in self.execution.notes):  # once per notebook is enough
                 self.execution.notes.append(f"cell {index}: {message}")
@@ -187,7 +188,7 @@ def error_notes(nb, limits: Limits) -> list[str]:
 
 def not_run(cell, reason: str):
     """An error output, so that nbgrader scores an unexecuted graded cell 0, not full marks."""
-    cell.setdefault("outputs", []).append(nbformat.v4.new_output(
+    cell.setdefault("outputs", []).insert(0, nbformat.v4.new_output(
         "error", ename="NotRun", evalue=reason, traceback=[f"NotRun: {reason}"]))
     return cell
 
