@@ -1,7 +1,9 @@
 """Assertions on Keras models and arrays, shared by public checks and hidden tests.
 
 Every failure raises ``CheckError`` (an AssertionError) whose message says what was expected,
-what was found and, where it can, what to change.
+what was found and, where it can, what to change. Modules: architecture and summary (models,
+layer by layer), behaviour (outputs, learning), arrays and numeric (values), compile_settings
+(loss, metrics, optimizer by what they compute), datasets (one epoch of a pipeline), raises.
 """
 
 from .architecture import (
@@ -10,13 +12,19 @@ from .architecture import (
     assert_weight_layers, build_reference, conv, count_weight_layers, dense, dropout,
     first_difference, flatten, pool,
 )
+from .arrays import assert_array_matches, call_cleanly, first_mismatch
 from .behaviour import (
     assert_loss_decreases, assert_output_range, assert_probabilities, predict, sample_inputs, seed,
 )
+from .compile_settings import (
+    assert_compiled_for, assert_loss, assert_metrics, assert_optimizer, learning_rate_of,
+)
+from .datasets import assert_batch_sizes, assert_element_spec, assert_one_epoch, assert_orders, epoch_batches
 from .errors import CheckError, context
 from .numeric import assert_close
 from .quiet import quiet, quietly
-from .summary import LayerSummary, summarize, summary_table
+from .raises import assert_raises
+from .summary import LayerSummary, flat_layers, summarize, summary_table
 
 __all__ = [
     "MAX_OR_AVERAGE", "NONLINEAR", "OPTIONAL", "CheckError", "context", "LayerSpec", "LayerSummary",
@@ -25,4 +33,7 @@ __all__ = [
     "assert_probabilities", "assert_same_architecture", "assert_weight_layers", "build_reference",
     "conv", "count_weight_layers", "dense", "dropout", "first_difference", "flatten", "pool",
     "predict", "quiet", "quietly", "sample_inputs", "seed", "summarize", "summary_table",
+    "assert_array_matches", "call_cleanly", "first_mismatch", "assert_compiled_for", "assert_loss",
+    "assert_metrics", "assert_optimizer", "learning_rate_of", "assert_batch_sizes", "assert_element_spec",
+    "assert_one_epoch", "assert_orders", "epoch_batches", "assert_raises", "flat_layers",
 ]

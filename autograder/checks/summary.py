@@ -134,13 +134,13 @@ def _output_shape(layer):
         return None  # never called, or shared by several calls
 
 
-def _flat_layers(model):
+def flat_layers(model):
     """Every layer in order, looking inside nested models (a Sequential used as a block)."""
     import keras
 
     for layer in model.layers:
         if isinstance(layer, keras.Model):
-            yield from _flat_layers(layer)
+            yield from flat_layers(layer)
         else:
             yield layer
 
@@ -201,7 +201,7 @@ def summarize(model) -> list[LayerSummary]:
     compute what padding="same" does folds into it (see ``padding.py``).
     """
     check_is_model(model)
-    chain = [layer for layer in _flat_layers(model) if type(layer).__name__ != "InputLayer"]
+    chain = [layer for layer in flat_layers(model) if type(layer).__name__ != "InputLayer"]
     summaries: list[LayerSummary] = []
     padded_by = None  # a zero padding that folds into the next layer as padding="same"
     for layer, next_layer in zip(chain, chain[1:] + [None]):

@@ -13,6 +13,7 @@ from ..checks.arrays import assert_array_matches, call_cleanly
 from ..checks.behaviour import assert_probabilities, predict
 from ..checks.errors import CheckError, context
 from ..checks.quiet import quiet
+from ..checks.summary import flat_layers
 from ..checks.raises import assert_raises
 from . import public_test
 
@@ -226,19 +227,8 @@ RESIDUAL_SECTION = '"Merge layers and a residual block"'
 SEQUENCE_SECTION = '"Recurrent layers"'
 
 
-def layers_of(model):
-    """Every layer, looking inside nested models."""
-    import keras
-
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            yield from layers_of(layer)
-        else:
-            yield layer
-
-
 def _kinds(model) -> list[str]:
-    return [type(layer).__name__ for layer in layers_of(model)]
+    return [type(layer).__name__ for layer in flat_layers(model)]
 
 
 def _shape(tensor) -> tuple:
@@ -295,7 +285,7 @@ def two_branch_defaults(build_two_branch_model):
 def _dense_layers(model):
     import keras
 
-    return [layer for layer in layers_of(model) if isinstance(layer, keras.layers.Dense)]
+    return [layer for layer in flat_layers(model) if isinstance(layer, keras.layers.Dense)]
 
 
 def _dense_apply(layer, x):
@@ -381,7 +371,7 @@ def assert_sequence_classifier(model, vocab_size, maxlen, num_classes, cell, uni
     if found != (maxlen,):
         raise CheckError(f"{what} takes inputs of shape {found}, expected ({maxlen},): keras.Input(shape=(maxlen,)); "
                          f"reread {SEQUENCE_SECTION}")
-    layers = list(layers_of(model))
+    layers = list(flat_layers(model))
     embeddings = [layer for layer in layers if isinstance(layer, keras.layers.Embedding)]
     if len(embeddings) != 1 or embeddings[0].input_dim != vocab_size:
         dims = [e.input_dim for e in embeddings]

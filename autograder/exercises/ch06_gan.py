@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..checks import CheckError, assert_input_shape, assert_output_range, predict
+from ..checks.summary import flat_layers
 from . import public_test
 
 # Where a student reads again when a test fails (the notebook's section titles).
@@ -27,17 +28,6 @@ UPSAMPLING_LAYERS = ("Conv2DTranspose", "UpSampling2D")
 
 
 # --- shared helpers (public and hidden tests) -------------------------------------------------
-
-def flat_layers(model):
-    """Every layer of a model, looking inside nested models."""
-    import keras
-
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            yield from flat_layers(layer)
-        else:
-            yield layer
-
 
 def assert_is_model(model, what: str) -> None:
     import keras
