@@ -8,12 +8,16 @@ that nbgrader reads as the cell's score.
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 
 import nbformat
 
 from conftest import cells_by_id, execute_cell
+
+
+SOLUTION_REGION = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION\n?", re.S | re.M)
 
 
 class Chapter:
@@ -44,13 +48,10 @@ class Chapter:
         return namespace, results
 
     def stub(self, grade_id: str) -> str:
-        """What the release holds for a solution cell: the code above the solution region, then a
-        bare NotImplementedError as nbgrader writes it."""
-        source = self.cells[grade_id]
-        above, _, rest = source.partition("### BEGIN SOLUTION")
-        begin_line = above.splitlines()[-1] if not above.endswith("\n") else ""
-        indent = begin_line  # the whitespace before the marker, as nbgrader keeps it
-        return above[: len(above) - len(begin_line)] + f"{indent}# YOUR CODE HERE\n{indent}raise NotImplementedError()\n"
+        """What the release holds for a solution cell: every solution region (a class may have one
+        per method) replaced by a bare NotImplementedError at the region's indentation."""
+        return SOLUTION_REGION.sub(lambda m: f"{m[1]}# YOUR CODE HERE\n{m[1]}raise NotImplementedError()\n",
+                                   self.cells[grade_id])
 
 
 def assert_full_marks(results) -> None:

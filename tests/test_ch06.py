@@ -1,8 +1,6 @@
 """Chapter 6's public and hidden tests, run in-process against the solution, against correct
 answers written differently, and against wrong answers whose failure messages must teach."""
 
-import re
-
 import pytest
 
 from ch06_variants import ALSO_CORRECT, WRITTEN_DIFFERENTLY, WRONG
@@ -59,17 +57,9 @@ def test_wrong_answer_fails_with_a_teaching_message(cell, source, failing_test, 
     assert words in result.text(), result.text()
 
 
-def release_stub(grade_id):
-    """What nbgrader leaves of a solution cell: each solution region (the GAN cell has three)
-    becomes a bare NotImplementedError at the region's indentation."""
-    return re.sub(r"( *)### BEGIN SOLUTION\n.*?### END SOLUTION",
-                  lambda m: f"{m.group(1)}# YOUR CODE HERE\n{m.group(1)}raise NotImplementedError()",
-                  CHAPTER.cells[grade_id], flags=re.S)
-
-
 @pytest.mark.parametrize("exercise", CHAPTER.needs)
 def test_release_stub_scores_zero(exercise):
-    stubs = {cell: release_stub(cell) for cell in CHAPTER.needs[exercise]}
+    stubs = {cell: CHAPTER.stub(cell) for cell in CHAPTER.needs[exercise]}
     assert all("NotImplementedError" in stub and "BEGIN SOLUTION" not in stub for stub in stubs.values())
     _, results = CHAPTER.run(exercise, stubs)
     assert all(result.score == 0 for result in results.values()), {k: r.text() for k, r in results.items()}
