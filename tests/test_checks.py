@@ -975,3 +975,37 @@ def test_assert_close_nan():
 def test_assert_close_non_numeric(value, kind):
     message = raises(assert_close, value, [1.0, 2.0])
     assert message.startswith(f"the value should be numeric, found {kind}")
+
+
+# --- models built without their weights (unallocated.py) ------------------------------------
+
+def test_a_model_built_without_weights_has_the_shapes_and_counts_of_a_plain_build():
+    from autograder.checks import build_without_weights, summarize
+
+    def build(units=32):
+        return keras.Sequential([keras.Input((12, 12, 3)), layers.Conv2D(8, 3), layers.Flatten(),
+                                 layers.Dense(units, activation="relu"), layers.Dense(4)])
+
+    lazy, plain = build_without_weights(build, units=16), build(16)
+    assert lazy.count_params() == plain.count_params()
+    assert [replace(s, name="") for s in summarize(lazy)] == [replace(s, name="") for s in summarize(plain)]
+    # Nothing was left for Keras to fill in later: its list of deferred variables is as before.
+    from keras.src.backend.common import global_state
+    assert not global_state.get_global_attribute("uninitialized_variables")
+
+
+def test_a_build_that_sets_weights_or_fails_gets_a_plain_call():
+    from autograder.checks import build_without_weights
+
+    def with_set_weights():
+        model = keras.Sequential([keras.Input((3,)), layers.Dense(2)])
+        model.set_weights([np.ones((3, 2)), np.zeros(2)])
+        return model
+
+    assert build_without_weights(with_set_weights).get_weights()[0].sum() == 6.0
+
+    def broken():
+        raise KeyError("depth")
+
+    with pytest.raises(KeyError):
+        build_without_weights(broken)

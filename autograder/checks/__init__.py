@@ -3,7 +3,8 @@
 Every failure raises ``CheckError`` (an AssertionError) whose message says what was expected,
 what was found and, where it can, what to change. Modules: architecture and summary (models,
 layer by layer), behaviour (outputs, learning), arrays and numeric (values), compile_settings
-(loss, metrics, optimizer by what they compute), datasets (one epoch of a pipeline), raises.
+(loss, metrics, optimizer by what they compute), datasets (one epoch of a pipeline), raises,
+unallocated (models built for their shapes only, without drawing their weights).
 """
 
 from .architecture import (
@@ -25,6 +26,7 @@ from .numeric import assert_close
 from .quiet import quiet, quietly
 from .raises import assert_raises
 from .summary import LayerSummary, flat_layers, summarize, summary_table
+from .unallocated import build_without_weights, unallocated_weights
 
 __all__ = [
     "MAX_OR_AVERAGE", "NONLINEAR", "OPTIONAL", "CheckError", "context", "LayerSpec", "LayerSummary",
@@ -36,4 +38,5 @@ __all__ = [
     "assert_array_matches", "call_cleanly", "first_mismatch", "assert_compiled_for", "assert_loss",
     "assert_metrics", "assert_optimizer", "learning_rate_of", "assert_batch_sizes", "assert_element_spec",
     "assert_one_epoch", "assert_orders", "epoch_batches", "assert_raises", "flat_layers",
+    "build_without_weights", "unallocated_weights",
 ]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields, replace
 from .errors import CheckError
 from .padding import ZERO_PADDING_KINDS
 from .quiet import quietly
+from .unallocated import unallocated_weights
 from .summary import LINEAR, LayerSummary, check_is_model, same_activation, stride_text, summarize
 
 # An activation spec that accepts any nonlinearity (tanh as in 1998, relu today, ...).
@@ -92,6 +93,11 @@ def _requires_batch_norm(spec: LayerSpec) -> bool:
 @quietly
 def build_reference(spec: list[LayerSpec], input_shape) -> "keras.Model":
     """A model made from a spec: it gives every layer's expected output shape and parameters."""
+    with unallocated_weights():  # shapes and counts are all a reference gives; values cost seconds
+        return _build_reference(spec, input_shape)
+
+
+def _build_reference(spec: list[LayerSpec], input_shape) -> "keras.Model":
     import keras
     from keras import layers
 
