@@ -11,6 +11,9 @@ $(STAMP): pyproject.toml requirements.txt requirements-course.txt requirements-h
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -e .
+	@# jsonschema imports rfc3987-syntax when present, which builds ~35 Lark parsers at import: 2 CPU-s
+	@# at every Jupyter server, nbgrader and grader start. Nothing here validates the IRI formats it checks.
+	$(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax
 	touch $@
 
 # The hub's proxy: npm's configurable-http-proxy where npm is, else the Python port (requirements-hub.txt).

@@ -148,11 +148,12 @@ def write_jupyter_config(settings: HubSettings, course_id: str) -> None:
     (users / "labconfig" / "page_config.json").write_text(json.dumps(
         {"disabledExtensions": {name: True for name in hidden}}, indent=1))
     # Fewer server extensions, quicker starts when a whole class logs in at once; the language
-    # servers extension would scan for servers that are not installed.
+    # servers extension would scan for servers that are not installed, and students work in
+    # JupyterLab (Spawner.default_url), not in the Notebook 7 interface and its shim.
     (users / "jupyter_server_config.json").write_text(json.dumps({"ServerApp": {"jpserver_extensions": {
         "nbgrader.server_extensions.formgrader": False,
         "nbgrader.server_extensions.course_list": False,
-        "jupyter_lsp": False}}}, indent=1))
+        "jupyter_lsp": False, "notebook": False, "notebook_shim": False}}}, indent=1))
 
     settings.formgrader_config.mkdir(parents=True, exist_ok=True)
     (settings.formgrader_config / "nbgrader_config.py").write_text(exchange_config)

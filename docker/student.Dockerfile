@@ -22,12 +22,14 @@ COPY autograder/ autograder/
 COPY docker/package-readme.md README.md
 # jupyterhub-singleuser at the hub's version; nbgrader brings its lab extensions, of which
 # students keep the assignment list and validation (the formgrader is the hub's service).
+# rfc3987-syntax goes: jsonschema imports it when present and it costs 2 CPU-s at every server start.
 RUN pip install --no-cache-dir -r "${REQUIREMENTS}" jupyterhub==6.1.1 . \
     && for tool in formgrader create-assignment course-list; do \
          jupyter labextension disable --level=sys_prefix "@jupyter/nbgrader:${tool}"; done \
     && for tool in formgrader course_list; do \
          jupyter server extension disable --sys-prefix "nbgrader.server_extensions.${tool}"; done \
-    && jupyter labextension disable --level=sys_prefix "@jupyterlab/apputils-extension:announcements"
+    && jupyter labextension disable --level=sys_prefix "@jupyterlab/apputils-extension:announcements" \
+    && pip uninstall --yes rfc3987-syntax
 
 # MNIST and the keras.applications weights the chapters use, fetched now so that students never
 # wait for a download and a cluster without internet still works.

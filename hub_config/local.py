@@ -11,6 +11,7 @@ Either way a user's home is <hub dir>/home/<name>, so a hub never touches /home.
 """
 
 import os
+import sys
 
 from jupyterhub.spawner import LocalProcessSpawner, SimpleLocalProcessSpawner
 from traitlets import Unicode
@@ -55,9 +56,11 @@ c.JupyterHub.ip = "127.0.0.1"
 if running_as_root():
     c.JupyterHub.spawner_class = CourseUserSpawner
     python = users_python(settings)  # noqa: F821
-    c.Spawner.cmd = [str(python), "-m", "jupyterhub.singleuser"]
+    c.Spawner.cmd = [str(python), "-m", "autograder.singleuser"]
     c.Spawner.environment.update(users_server_environment(settings, python))  # noqa: F821
 else:
+    # jupyterhub-singleuser without JupyterLab's Node.js call at every start (autograder/singleuser.py)
+    c.Spawner.cmd = [sys.executable, "-m", "autograder.singleuser"]
     c.JupyterHub.spawner_class = SimpleLocalProcessSpawner
     c.SimpleLocalProcessSpawner.home_dir_template = HOMES + "/{username}"
 c.Spawner.notebook_dir = HOMES + "/{username}"

@@ -14,9 +14,12 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -359,3 +362,52 @@ def test_the_browser_student_sees_a_passing_check_then_the_feedback(hub, browser
     browser_student.screenshot("4-feedback.png")
     score, out_of = re.search(r"\(Score: ([\d.]+) / ([\d.]+)\)", browser_student.page.content()).groups()
     assert 0 < float(score) < float(out_of) == 30.0  # the first exercise's points, not the others'
+
+
+def test_keras_course_hub_prints_each_login_and_stops_cleanly_on_ctrl_c():
+    """`make start`'s command as a person runs it: the welcome with every demo login, a student's
+    server, then Ctrl-C (SIGINT to the terminal's process group): exit 0, nothing left running."""
+    top = Path(tempfile.mkdtemp(prefix="keras-course-hub-cli-"))
+    top.chmod(0o755)
+    course_root = copy_course(top)
+    manifest = course_root / "course.toml"  # one chapter: releasing all seven would only cost time
+    head, *chapters = manifest.read_text().split("[[chapters]]")
+    manifest.write_text(head + "[[chapters]]" + next(c for c in chapters if '"ch01_setup"' in c))
+    port = free_port_block()
+    env = dict(os.environ, HUB_PORT=str(port), KERAS_COURSE_HUB_DIR=str(top / "hub"),
+               KERAS_COURSE_ROOT=str(course_root))
+    process = subprocess.Popen([sys.executable, "-m", "autograder", "hub"], env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 300
+        while not any("The formgrader" in line for line in lines):
+            assert process.poll() is None and time.monotonic() < deadline, "".join(lines[-40:])
+            time.sleep(0.5)
+        text = "".join(lines)
+        assert f"http://127.0.0.1:{port}/" in text and "Ctrl-C stops it" in text
+        logins = dict(re.findall(r"user (\S+)\s+password (\S+)", text))
+        assert {"instructor", "student1", "student2", "student3"} <= set(logins)
+        student = HubUser(f"http://127.0.0.1:{port}", "student1", logins["student1"])
+        student.login()
+        student.start_server()  # a user's server is running when Ctrl-C comes
+
+        os.killpg(process.pid, signal.SIGINT)  # what a terminal does on Ctrl-C
+        assert process.wait(timeout=90) == 0
+        reader.join(timeout=10)
+        assert "JupyterHub stopped." in "".join(lines)
+        time.sleep(1)
+        left = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and str(top).encode() in (entry / "environ").read_bytes():
+                    left.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:120])
+            except OSError:
+                continue
+        assert not left, f"still running after Ctrl-C: {left}"
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        shutil.rmtree(top, ignore_errors=True)

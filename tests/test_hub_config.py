@@ -146,3 +146,23 @@ def test_oauth_login_uses_the_providers_groups(load_hub_config):
                 "auth_state": {"oauth_user": {"preferred_username": "eve", "groups": ["visitors"]}}}
     assert not asyncio.run(authenticator.check_allowed("eve", stranger))
     assert app.config.JupyterHub.load_groups["students"]["users"] == []  # the provider decides
+
+
+def test_users_servers_start_without_asking_node_for_yarns_registry(load_hub_config, tmp_path):
+    """JupyterLab's import runs `node yarn.js config` when node is on PATH (0.6 CPU-s a start);
+    the local profile's server command imports it with node out of PATH, then restores PATH."""
+    import os
+    import subprocess
+    import sys
+
+    assert load_hub_config().config.Spawner.cmd[-2:] == ["-m", "autograder.singleuser"]
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "node").write_text(f"#!/bin/sh\necho called >> {tmp_path / 'calls'}\n")
+    (fake / "node").chmod(0o755)
+    path = f"{fake}{os.pathsep}{os.environ['PATH']}"
+    probe = ("import os; from autograder.singleuser import import_jupyterlab_without_node as i; "
+             "before = os.environ['PATH']; i(); assert os.environ['PATH'] == before")
+    for code, called in ((probe, False), ("import jupyterlab.labapp", True)):
+        subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PATH=path), check=True)
+        assert (tmp_path / "calls").exists() == called, code  # the second shows the probe can see a call
