@@ -35,6 +35,9 @@ def unallocated_weights():
 def build_without_weights(build, *args, **kwargs):
     """``build(*args, **kwargs)``, with the model's weights left unallocated where possible.
 
+    The model is for reading (layers, shapes, parameter counts), not for running: predict or fit
+    on it fails.
+
     If the function sets weight values or fails, it is called again normally, so its result or
     its error is a plain call's (a value assigned inside the scope would be lost on leaving it).
     """
