@@ -384,7 +384,11 @@ def free_port_block(size: int = 4) -> int:
 
 def processes_marked(run_id: str) -> list[int]:
     """Processes that carry a hub run's mark: the hub, its proxy, services, servers and kernels."""
-    mark = f"{RUN_MARK}={run_id}\0".encode()
+    return processes_with_environ(f"{RUN_MARK}={run_id}\0".encode())
+
+
+def processes_with_environ(mark: bytes) -> list[int]:
+    """Other processes whose environment holds ``mark`` (bytes of /proc/<pid>/environ)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():

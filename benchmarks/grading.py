@@ -38,6 +38,7 @@ from autograder.course import load_course  # noqa: E402
 from autograder.sandbox import process_tree_rss  # noqa: E402
 from bad_submissions import partly_correct  # noqa: E402
 from conftest import copy_course  # noqa: E402
+from notebook_times import cell_seconds  # noqa: E402 (this folder: the script's own)
 
 
 class PeakMemory(threading.Thread):
@@ -85,16 +86,10 @@ def write_submission_for(course_root: Path, student: str, chapter: str, nb) -> N
     nbformat.write(nb, folder / f"{chapter}.ipynb")
 
 
-def cell_seconds(cell) -> float:
-    from datetime import datetime
-
-    timing = cell.metadata.get("execution", {})
-    try:
-        start, end = timing["iopub.execute_input"], timing["shell.execute_reply"]
-    except KeyError:
-        return 0.0
-    return (datetime.fromisoformat(end.replace("Z", "+00:00"))
-            - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds()
+def hidden_test_cells(source_path: Path) -> dict[str, object]:
+    """grade id -> hidden test cell of an instructor notebook."""
+    source = nbformat.read(source_path, as_version=4)
+    return {c.metadata["nbgrader"]["grade_id"]: c for c in source.cells if "BEGIN HIDDEN TESTS" in c.source}
 
 
 def plain_execution(course, chapters: list[str]) -> tuple[float, dict[str, float]]:
@@ -103,19 +98,17 @@ def plain_execution(course, chapters: list[str]) -> tuple[float, dict[str, float
 
     parts = {"kernel start and messaging": 0.0, "imports (first code cell)": 0.0,
              "hidden test cells": 0.0, "other cells (student code, public checks)": 0.0}
+    hidden_by_chapter = {c: hidden_test_cells(course.source / c / f"{c}.ipynb") for c in chapters}
     started = time.perf_counter()
     for path in sorted((course.root / "submitted").glob("*/*/*.ipynb")):
         nb = nbformat.read(path, as_version=4)
-        source = nbformat.read(course.source / path.parent.name / path.name, as_version=4)
-        hidden = {c.metadata.get("nbgrader", {}).get("grade_id") for c in source.cells
-                  if "BEGIN HIDDEN TESTS" in c.source}
+        hidden = hidden_by_chapter[path.parent.name]
         one = time.perf_counter()
         # The hidden tests are put back first, as the autograder does, so that they are timed too.
-        by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in source.cells}
         for i, cell in enumerate(nb.cells):
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
             if grade_id in hidden:
-                nb.cells[i] = by_id[grade_id]
+                nb.cells[i] = hidden[grade_id]
         NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True, record_timing=True,
                        resources={"metadata": {"path": str(path.parent)}}).execute()
         wall = time.perf_counter() - one

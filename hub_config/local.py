@@ -53,14 +53,13 @@ def make_user_home(spawner):
 
 
 c.JupyterHub.ip = "127.0.0.1"
+python = users_python(settings) if running_as_root() else sys.executable  # noqa: F821
+# jupyterhub-singleuser without JupyterLab's Node.js call at every start (autograder/singleuser.py)
+c.Spawner.cmd = [str(python), "-m", "autograder.singleuser"]
 if running_as_root():
     c.JupyterHub.spawner_class = CourseUserSpawner
-    python = users_python(settings)  # noqa: F821
-    c.Spawner.cmd = [str(python), "-m", "autograder.singleuser"]
     c.Spawner.environment.update(users_server_environment(settings, python))  # noqa: F821
 else:
-    # jupyterhub-singleuser without JupyterLab's Node.js call at every start (autograder/singleuser.py)
-    c.Spawner.cmd = [sys.executable, "-m", "autograder.singleuser"]
     c.JupyterHub.spawner_class = SimpleLocalProcessSpawner
     c.SimpleLocalProcessSpawner.home_dir_template = HOMES + "/{username}"
 c.Spawner.notebook_dir = HOMES + "/{username}"

@@ -27,7 +27,8 @@ import nbformat
 import pytest
 
 from autograder.course import Course
-from autograder.hub import HubSettings, LocalHub, free_port_block, prepare_local_hub, running_as_root
+from autograder.hub import (HubSettings, LocalHub, free_port_block, prepare_local_hub,
+                            processes_with_environ, running_as_root)
 from autograder.hub_client import HubUser
 from autograder.nbgrader_cmd import run_nbgrader
 from conftest import ROOT, SOURCE, copy_course, graded_id
@@ -399,14 +400,7 @@ def test_keras_course_hub_prints_each_login_and_stops_cleanly_on_ctrl_c():
         reader.join(timeout=10)
         assert "JupyterHub stopped." in "".join(lines)
         time.sleep(1)
-        left = []
-        for entry in Path("/proc").iterdir():
-            try:
-                if entry.name.isdigit() and str(top).encode() in (entry / "environ").read_bytes():
-                    left.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:120])
-            except OSError:
-                continue
-        assert not left, f"still running after Ctrl-C: {left}"
+        assert processes_with_environ(str(top).encode()) == []  # the hub's folders are in their env
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)

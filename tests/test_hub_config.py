@@ -4,6 +4,9 @@ each login: roles, groups, services, and the authenticators an instructor switch
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 
 import pytest
 from jupyterhub.app import JupyterHub
@@ -151,10 +154,6 @@ def test_oauth_login_uses_the_providers_groups(load_hub_config):
 def test_users_servers_start_without_asking_node_for_yarns_registry(load_hub_config, tmp_path):
     """JupyterLab's import runs `node yarn.js config` when node is on PATH (0.6 CPU-s a start);
     the local profile's server command imports it with node out of PATH, then restores PATH."""
-    import os
-    import subprocess
-    import sys
-
     assert load_hub_config().config.Spawner.cmd[-2:] == ["-m", "autograder.singleuser"]
     fake = tmp_path / "bin"
     fake.mkdir()

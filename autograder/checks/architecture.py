@@ -14,8 +14,8 @@ from dataclasses import dataclass, fields, replace
 from .errors import CheckError
 from .padding import ZERO_PADDING_KINDS
 from .quiet import quietly
-from .unallocated import unallocated_weights
 from .summary import LINEAR, LayerSummary, check_is_model, same_activation, stride_text, summarize
+from .unallocated import unallocated_weights
 
 # An activation spec that accepts any nonlinearity (tanh as in 1998, relu today, ...).
 NONLINEAR = "nonlinear"
