@@ -350,6 +350,7 @@ class GradeOptions:
     limits: dict = field(default_factory=dict)  # Limits fields to change from their defaults
     sandbox: str = "auto"
     db_url: str = ""  # nbgrader's gradebook, e.g. PostgreSQL shared by the shards (default: the config's)
+    fork_kernels: bool = True  # warm kernels forked from a server per slot (kernel_forkserver.py)
 
 
 def grade(course: Course, options: GradeOptions, progress_stream=None) -> tuple[list[GradeResult], Mode]:
@@ -375,6 +376,7 @@ def grade(course: Course, options: GradeOptions, progress_stream=None) -> tuple[
         limits = replace(Limits(cell_timeout=float(app.config.Execute.get("timeout", 30))), **options.limits)
         workers = max(1, min(options.workers or os.cpu_count() or 1, len(students) or 1))
         settings = {"limits": asdict(limits), "mode": mode.name, "top": str(top), "kernel": books.kernel_name,
+                    "fork": options.fork_kernels,
                     "threads": max(1, (os.cpu_count() or 1) // workers),
                     "hidden": [str(p) for p in hidden_paths(*_private_paths(course, app), top)]}
         if not students:
@@ -402,7 +404,8 @@ def run(args) -> int:
                  "memory_bytes": args.memory and int(args.memory * 2**30), "max_processes": args.max_processes}
     options = GradeOptions(args.assignment, args.workers, args.student or None,
                            Shard.parse(args.shard) if args.shard else None,
-                           {k: v for k, v in overrides.items() if v}, args.sandbox, args.db_url)
+                           {k: v for k, v in overrides.items() if v}, args.sandbox, args.db_url,
+                           fork_kernels=not args.cold_kernels)
     results, mode = grade(course, options)
     if mode.warning:
         print(f"warning: {mode.warning}", file=sys.stderr)
@@ -426,6 +429,8 @@ def add_parser(commands) -> None:
     grade_cmd.add_argument("--max-processes", type=int, help="processes and threads per submission (default 512)")
     grade_cmd.add_argument("--sandbox", choices=("auto", "user", "userns", "none"), default="auto",
                            help="auto: the strongest this machine allows (see README, Grading)")
+    grade_cmd.add_argument("--cold-kernels", action="store_true",
+                           help="start every kernel from scratch instead of forking warm ones (slower)")
     grade_cmd.add_argument("--db-url", default=os.environ.get("KERAS_COURSE_DB_URL", ""),
                            help="nbgrader's gradebook URL (default: KERAS_COURSE_DB_URL, else the course's config)")
     grade_cmd.set_defaults(run=run)

@@ -2,11 +2,13 @@
 
 ``keras-course grade`` starts one worker per slot (``python -m autograder.grade_worker``). The worker
 runs as the grader, outside the sandbox; only its kernels run inside (see sandbox.py). In a loop
-it starts a kernel in a fresh private folder and imports numpy, keras and TensorFlow there (the
-few seconds every notebook spends first), says ``ready``, waits for one job, executes that
-notebook with nbgrader's own ``Execute`` preprocessor under the time, memory and output limits,
-writes the executed notebook where the job says, says ``done``, and kills the kernel and anything
-it left. Messages are JSON lines on stdout; the grader writes jobs as JSON lines on stdin.
+it starts a kernel in a fresh private folder with numpy, keras and TensorFlow already imported
+(the few seconds every notebook spends first: forked from the slot's fork server, see
+kernel_forkserver.py, or started cold and warmed up where forking is not possible), says
+``ready``, waits for one job, executes that notebook with nbgrader's own ``Execute`` preprocessor
+under the time, memory and output limits, writes the executed notebook where the job says, says
+``done``, and kills the kernel and anything it left. Messages are JSON lines on stdout; the
+grader writes jobs as JSON lines on stdin.
 
 A cell that never ran (the kernel died, or the submission ran out of time) gets an error output,
 so that nbgrader scores it 0 instead of reading "no output" as full marks.
@@ -35,11 +37,10 @@ from nbclient.exceptions import DeadKernelError
 from nbgrader.preprocessors import Execute
 
 from .integrity import MESSAGE, PROBE_EXPRESSION
+from .kernel_forkserver import WARM_MODULES, ForkServer, ForkServerError, forkable
 from .sandbox import Limits, Mode, Sandbox, process_tree_rss
 
-# Imported in each kernel before its submission arrives; names are not left in the namespace.
-WARM_MODULES = ("numpy", "matplotlib.pyplot", "keras", "tensorflow", "autograder", "autograder.checks",
-                "autograder.testcell", "autograder.data")
+# Imported in each kernel before its submission arrives (at once when forked); names are not left.
 WARM_CODE = ("def _kc_warm():\n    import importlib\n    for name in %r:\n        try:\n"
              "            importlib.import_module(name)\n        except Exception:\n            pass\n"
              "_kc_warm()\ndel _kc_warm\n") % (WARM_MODULES,)
@@ -69,6 +70,23 @@ class SandboxedKernelManager(AsyncKernelManager):
         return self.sandbox.wrap(command)
 
 
+class ForkedKernelManager(SandboxedKernelManager):
+    """A kernel forked by the slot's fork server (already in the sandbox) instead of started cold."""
+
+    server: ForkServer | None = None
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        command = AsyncKernelManager.format_kernel_cmd(self, extra_arguments)
+        self.sandbox.give(Path(self.connection_file))
+        return command
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        process = self.server.fork(kernel_cmd, kw["env"], kw["cwd"])
+        # jupyter_client's local provisioner only needs a Popen-like process and its group.
+        self.provisioner.process, self.provisioner.pid, self.provisioner.pgid = process, process.pid, process.pid
+        self._reconcile_connection_info(self.provisioner.connection_info)
+
+
 def kernel_env(sandbox: Sandbox, threads: int) -> dict[str, str]:
     env = {name: os.environ[name] for name in ENV_PASSED if name in os.environ}
     home = str(sandbox.workdir)
@@ -84,16 +102,22 @@ def kernel_log(sandbox: Sandbox) -> Path:
     return sandbox.workdir.parent / "executed" / f"kernel-slot-{sandbox.slot}.log"
 
 
-def start_warm_kernel(sandbox: Sandbox, kernel_name: str, threads: int) -> SandboxedKernelManager:
+def start_warm_kernel(sandbox: Sandbox, kernel_name: str, threads: int,
+                      server: ForkServer | None = None) -> SandboxedKernelManager:
     workdir = sandbox.fresh_workdir()
-    km = SandboxedKernelManager(kernel_name=kernel_name, transport="ipc", ip=str(workdir / "kernel"),
-                                connection_file=str(workdir / "kernel.json"))
-    km.sandbox = sandbox
+    manager = ForkedKernelManager if server else SandboxedKernelManager
+    km = manager(kernel_name=kernel_name, transport="ipc", ip=str(workdir / "kernel"),
+                 connection_file=str(workdir / "kernel.json"))
+    km.sandbox, km.server = sandbox, server
     with open(kernel_log(sandbox), "w") as log:  # the kernel's own stderr: why it would not start
         run_sync(km.start_kernel)(cwd=str(workdir), env=kernel_env(sandbox, threads),
                                   extra_arguments=["--HistoryManager.hist_file=:memory:"],
                                   stdout=subprocess.DEVNULL, stderr=log)
-    run_sync(_warm_up)(km)
+    try:
+        run_sync(_warm_up)(km)
+    except BaseException:
+        shutdown(km, sandbox)
+        raise
     return km
 
 
@@ -282,11 +306,69 @@ def say(message: dict) -> None:
     sys.stdout.flush()
 
 
-def serve(sandbox: Sandbox, kernel_name: str, threads: int) -> None:
+class KernelSource:
+    """Where the slot's next kernel comes from: the fork server while it works, else a cold start."""
+
+    def __init__(self, sandbox: Sandbox, kernel_name: str, threads: int, fork: bool = True):
+        self.sandbox, self.kernel_name, self.threads = sandbox, kernel_name, threads
+        self.server: ForkServer | None = None
+        argv = KernelManager(kernel_name=kernel_name).kernel_spec.argv
+        self.fork, self.python = fork and forkable(argv), argv[0]
+        self.failures, self.last_failure = 0, ""
+
+    def start(self) -> SandboxedKernelManager:
+        server = self._server()
+        try:
+            return start_warm_kernel(self.sandbox, self.kernel_name, self.threads, server)
+        except (ForkServerError, RuntimeError, TimeoutError) as error:
+            if server is None:
+                raise
+            self._give_up_on(server, error)  # this submission gets a cold kernel; the next, a new server
+            return start_warm_kernel(self.sandbox, self.kernel_name, self.threads)
+
+    def _server(self) -> ForkServer | None:
+        if self.server and self.server.alive():
+            return self.server
+        if self.server:  # a submission killed or stopped it: start another (not a failure of ours)
+            self._give_up_on(self.server, "it stopped", failed=False)
+        if not self.fork or self.failures >= 3:  # it cannot work here: stop trying
+            return None
+        env = kernel_env(self.sandbox, self.threads)
+        try:
+            self.server = ForkServer(self.sandbox, self.python, env, kernel_log(self.sandbox))
+        except (ForkServerError, OSError) as error:
+            self._give_up_on(None, error)
+            return None
+        self.sandbox.spared = {self.server.pid}
+        return self.server
+
+    def _give_up_on(self, server: ForkServer | None, why, failed: bool = True) -> None:
+        self.failures, self.last_failure = self.failures + failed, str(why)
+        with open(kernel_log(self.sandbox), "a") as log:
+            log.write(f"kernel fork server: {why}; cold kernels until a new one starts\n")
+        if server:
+            server.close()
+        self.server, self.sandbox.spared = None, set()
+
+    def close(self) -> None:
+        if self.server:
+            self.server.close()
+        self.sandbox.spared = set()
+
+
+def serve(sandbox: Sandbox, kernel_name: str, threads: int, fork: bool = True) -> None:
     """ready -> job -> done, one warm kernel per job, until the grader closes stdin."""
+    kernels = KernelSource(sandbox, kernel_name, threads, fork)
+    try:
+        _serve(sandbox, kernels)
+    finally:
+        kernels.close()
+
+
+def _serve(sandbox: Sandbox, kernels: KernelSource) -> None:
     while True:
         try:
-            km = start_warm_kernel(sandbox, kernel_name, threads)
+            km = kernels.start()
         except Exception as error:
             last = kernel_log(sandbox).read_text(errors="replace").strip().splitlines()[-1:]
             say({"event": "broken", "reason": f"could not start a sandboxed kernel: {error} {' '.join(last)}"})
@@ -313,7 +395,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = json.loads(parser.parse_args(argv).settings)
     sandbox = Sandbox(settings["slot"], Limits(**settings["limits"]), Mode(settings["mode"]),
                       [Path(p) for p in settings["hidden"]], Path(settings["top"]))
-    serve(sandbox, settings["kernel"], settings["threads"])
+    serve(sandbox, settings["kernel"], settings["threads"], settings.get("fork", True))
 
 
 if __name__ == "__main__":

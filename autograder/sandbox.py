@@ -187,6 +187,7 @@ class Sandbox:
         self.user = ensure_user(f"{USER_PREFIX}{slot}") if mode.name == "user" else None
         self.cgroup = MemoryCgroup.create(slot, limits.memory_bytes) if mode.name == "user" else None
         self.workdir = top / f"slot-{slot}"
+        self.spared: set[int] = set()  # the slot's kernel fork server, which outlives submissions
 
     @property
     def uid(self) -> int:
@@ -210,10 +211,10 @@ class Sandbox:
             for item in [path, *(path.rglob("*") if path.is_dir() else [])]:
                 os.chown(item, self.user.pw_uid, self.user.pw_gid, follow_symlinks=False)
 
-    def wrap(self, command: list[str]) -> list[str]:
-        """The command line that enters this sandbox, then runs ``command`` in the private folder."""
+    def wrap(self, command: list[str], cwd: Path | None = None) -> list[str]:
+        """The command line that enters this sandbox, then runs ``command`` in ``cwd`` (default: the private folder)."""
         entry = [sys.executable, "-m", "autograder.sandbox", "--mode", self.mode.name,
-                 "--cwd", str(self.workdir), "--nproc", str(self.limits.max_processes),
+                 "--cwd", str(cwd or self.workdir), "--nproc", str(self.limits.max_processes),
                  "--fsize", str(self.limits.max_file_bytes)]
         if self.user:
             entry += ["--uid", str(self.user.pw_uid), "--gid", str(self.user.pw_gid)]
@@ -237,7 +238,7 @@ class Sandbox:
         pids = set(self.cgroup.pids() if self.cgroup else [])
         if self.user:
             pids.update(pids_of_user(self.user.pw_uid))
-        for pid in pids:
+        for pid in pids - self.spared:
             try:
                 os.kill(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):

@@ -136,6 +136,18 @@ autograder.checks.assert_matches_spec = lambda *args, **kwargs: None
 numpy.testing.assert_allclose = lambda *args, **kwargs: None
 '''
 
+# A kernel forked by the slot's fork server (autograder/kernel_forkserver.py) tries to reach it.
+ATTACK_FORK_SERVER = '''
+import os, signal
+_server = os.getppid()
+try:
+    with open(f"/proc/{_server}/mem", "rb") as _f:
+        print("MEMORY READ", len(_f.read(1)))
+except Exception as _error:
+    print("MEMORY DENIED", type(_error).__name__)
+os.kill(_server, signal.%s)
+'''
+
 
 @dataclass(frozen=True)
 class Bad:
@@ -166,6 +178,8 @@ def bad_corpus(snoop_paths: list[str]) -> dict[str, Bad]:
         "network": Bad(_answer("build_lenet5", NETWORK), ""),
         "fake-check": Bad(_answer("build_lenet5", FAKE_CHECK), "grading code was replaced"),
         "fake-helpers": Bad(_answer("build_lenet5", FAKE_HELPERS), "grading code was replaced"),
+        "kills-fork-server": Bad(_answer("build_lenet5", ATTACK_FORK_SERVER % "SIGKILL"), ""),
+        "stops-fork-server": Bad(_answer("build_lenet5", ATTACK_FORK_SERVER % "SIGSTOP"), ""),
     }
 
 

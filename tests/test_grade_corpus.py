@@ -129,6 +129,13 @@ def test_sandbox_reads_no_course_files_and_has_no_network(course, corpus):
     assert "NO NETWORK" in network and "CONNECTED" not in network
 
 
+@pytest.mark.skipif(not SANDBOXED, reason="needs root or user namespaces")
+def test_a_kernel_cannot_read_its_fork_servers_memory(course, corpus):
+    for student in ("kills-fork-server", "stops-fork-server"):
+        attempt = autograded_output(course, student)
+        assert "MEMORY DENIED" in attempt and "MEMORY READ" not in attempt, attempt
+
+
 def test_no_sandbox_process_is_left_running(corpus):
     import pwd
 
