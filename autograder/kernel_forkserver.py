@@ -83,6 +83,7 @@ def become_kernel(request: dict) -> None:
     """In the forked child: turn into ``python -m ipykernel_launcher ARGS`` run in request["cwd"]."""
     code = 1
     try:
+        _prctl(PR_SET_DUMPABLE, 1)  # only the server is kept from its children; a kernel is a plain process
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.setsid()  # its own process group, as jupyter_client starts kernels: interrupts reach it all
         devnull = os.open(os.devnull, os.O_RDWR)
@@ -115,8 +116,12 @@ def become_kernel(request: dict) -> None:
         os._exit(code)  # never back into the server's loop
 
 
+def _prctl(option: int, value: int) -> None:
+    ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
+
+
 def serve() -> None:
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    _prctl(PR_SET_DUMPABLE, 0)
     if sys.path and sys.path[0] == os.getcwd():  # `-m` put the server's folder first; kernels get theirs
         del sys.path[0]
     preload()

@@ -15,7 +15,7 @@ import pytest
 from autograder.grade import claim_slots
 from autograder.grade_worker import ForkedKernelManager, KernelSource, SandboxedKernelManager, shutdown
 from autograder.kernel_forkserver import process_state, forkable
-from autograder.sandbox import Limits, Sandbox, detect_mode
+from autograder.sandbox import Limits, Mode, Sandbox, detect_mode
 
 pytestmark = pytest.mark.slow  # each server imports TensorFlow once (a few seconds)
 
@@ -27,17 +27,18 @@ plt.plot([0, 1])
 plt.show()
 print(json.dumps({"pid": os.getpid(), "ppid": os.getppid(), "cwd": os.getcwd(), "path": sys.path[:2],
                   "session": os.getsid(0), "home": os.environ["HOME"], "random": float(np.random.rand()),
-                  "backend": plt.get_backend()}))
+                  "backend": plt.get_backend(), "oom_score_adj": open("/proc/self/oom_score_adj").read().strip()}))
 """
 
 
 @pytest.fixture
-def source():
+def source(request):
     locks = claim_slots(1)
     top = Path(tempfile.mkdtemp(prefix="keras-course-grade-"))  # as grade.py: slot users pass through /tmp
     top.chmod(0o711)
     (top / "executed").mkdir()
-    sandbox = Sandbox(locks[0].slot, Limits(), detect_mode(), [], top)
+    mode = getattr(request, "param", None) or detect_mode()
+    sandbox = Sandbox(locks[0].slot, Limits(), mode, [], top)
     kernels = KernelSource(sandbox, "python3", threads=1)
     yield kernels
     kernels.close()
@@ -74,6 +75,7 @@ def test_only_ipykernel_commands_are_forked():
     assert not forkable(["python", "-m", "other_kernel", "-f", "{connection_file}"])
 
 
+@pytest.mark.parametrize("source", [None, Mode("none")], ids=["sandboxed", "no-sandbox"], indirect=True)
 def test_forked_kernels_are_fresh_processes_in_the_submission_folder(source):
     seen = []
     for _ in range(2):
@@ -90,6 +92,7 @@ def test_forked_kernels_are_fresh_processes_in_the_submission_folder(source):
         workdir = str(source.sandbox.workdir)
         assert probe["cwd"] == probe["home"] == workdir and workdir in probe["path"]  # as a cold kernel
         assert "inline" in probe["backend"] and "image/png" in shown  # plots still show in the notebook
+        assert probe["oom_score_adj"] == "500"  # out of memory, the kernel goes first, not the server
     assert seen[0]["pid"] != seen[1]["pid"]
     assert seen[0]["random"] != seen[1]["random"]  # numpy's random state is not the server's copy
     assert not Path(f"/proc/{seen[0]['pid']}").exists()
