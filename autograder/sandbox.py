@@ -234,7 +234,7 @@ class Sandbox:
         return self.cgroup.oom_kills() if self.cgroup else 0
 
     def kill_all(self) -> None:
-        """SIGKILL every process the last submission left: by cgroup, and by the slot's own uid."""
+        """SIGKILL every process the last submission left: by cgroup, and by the slot's own uid (not ``spared``)."""
         pids = set(self.cgroup.pids() if self.cgroup else [])
         if self.user:
             pids.update(pids_of_user(self.user.pw_uid))
