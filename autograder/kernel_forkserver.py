@@ -38,6 +38,8 @@ import time
 import traceback
 from pathlib import Path
 
+from .sandbox import proc_stat
+
 # What every notebook of the course imports first; a kernel forked from the server has them loaded.
 WARM_MODULES = ("numpy", "matplotlib.pyplot", "keras", "tensorflow", "autograder", "autograder.checks",
                 "autograder.testcell", "autograder.data")
@@ -187,8 +189,7 @@ class ForkedProcess:
 def process_state(pid: int) -> str:
     """The process state letter from /proc (R, S, T for stopped, Z for ended), "" if it is gone."""
     try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0]
+        return proc_stat(pid)[0]
     except (OSError, IndexError):
         return ""
 

@@ -146,6 +146,12 @@ def _cgroup2_base() -> Path | None:
     return None
 
 
+def proc_stat(pid: int | str) -> list[str]:
+    """The fields of /proc/PID/stat after the command name (state first); OSError if it is gone."""
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()  # the name itself may hold ")" or spaces
+
+
 def process_tree_rss(root_pid: int) -> int:
     """Resident memory of a process and all its descendants, in bytes (from /proc)."""
     children: dict[int, list[int]] = {}
@@ -154,7 +160,7 @@ def process_tree_rss(root_pid: int) -> int:
         if not entry.name.isdigit():
             continue
         try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            fields = proc_stat(entry.name)
             children.setdefault(int(fields[1]), []).append(int(entry.name))
             rss[int(entry.name)] = int(fields[21]) * resource.getpagesize()
         except (OSError, IndexError, ValueError):
