@@ -5,6 +5,11 @@ a message that says what to fix. Called plainly, it raises ``CheckFailed`` when 
 as ``check("vgg", points=3)``, the last line of a graded cell, it returns the result instead,
 which nbgrader reads as the points earned, one share per passing test (see testcell.py). The
 result also carries a JSON bundle that ``keras-course check`` reads back from the notebook.
+
+The tests reach the student's functions the way the grader's judge does: through a bridge
+(remote.py), which turns what the functions return into plain data and back. In a notebook the
+bridge is local, so a student's check and the grader run the same tests on the same values;
+when a notebook is graded, the judge runs them in its own process against the kernel.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import inspect
 
 from .exercises import public_tests
-from .integrity import mark_if_replaced
+from .remote import Bridge, LocalBridge, begin_test
 from .testcell import RESULT_MIME, CellResult, Outcome, explain_failure, keras_defaults, no_output
 
 # Kept under its old name: results read back by `keras-course check` and older notebooks.
@@ -49,20 +54,25 @@ class _Remembered:
             self.results[key] = self.func(*args, **kwargs)
         return self.results[key]
 
-
-def _remembering(namespace: dict, names) -> dict:
-    return {name: _Remembered(namespace[name]) if inspect.isfunction(namespace.get(name)) else namespace[name]
-            for name in names if name in namespace}
+    def call_without_weights(self, *args, **kwargs):
+        return self.func.call_without_weights(*args, **kwargs)
 
 
-def _run(test, namespace: dict) -> Outcome:
-    missing = [name for name in test.needs if name not in namespace]
+def _remembering(value):
+    from .remote import RemoteClass, RemoteFunction
+
+    return _Remembered(value) if isinstance(value, RemoteFunction) and not isinstance(value, RemoteClass) else value
+
+
+def _run(test, found: dict) -> Outcome:
+    missing = [name for name in test.needs if name not in found]
     if missing:
         return Outcome(test.name, test.description, False,
                        f"{missing[0]} is not defined yet: run the cell that defines it, then this check again")
     try:
         with no_output(), keras_defaults():  # the same start for every student; no warning costs points
-            test.func(*(namespace[name] for name in test.needs))
+            begin_test(0)
+            test.func(*(found[name] for name in test.needs))
     except KeyboardInterrupt:
         raise
     except BaseException as error:  # the student's code failed or crashed: say how, not where in ours
@@ -83,11 +93,24 @@ def _show(result: CheckResult) -> None:
         print(result.text())
 
 
-def run_public_checks(exercise: str, namespace: dict, points: float | None = None) -> CellResult:
-    """Run the public tests of ``exercise`` against the names in ``namespace``; show nothing."""
+def run_public_checks(exercise: str, bridge: Bridge | dict, points: float | None = None) -> CellResult:
+    """Run the public tests of ``exercise`` against the student's names behind ``bridge`` (or in a
+    namespace dict, through a local bridge); show nothing."""
+    if isinstance(bridge, dict):
+        bridge = LocalBridge(bridge)
     tests = public_tests(exercise)
-    needed = _remembering(namespace, {name for test in tests for name in test.needs})
-    return CellResult(exercise, [_run(test, needed) for test in tests], points)
+    found = {}
+    with no_output():
+        for name in dict.fromkeys(name for test in tests for name in test.needs):
+            try:
+                found[name] = _remembering(bridge.lookup(name))
+            except NameError:
+                pass
+    try:
+        return CellResult(exercise, [_run(test, found) for test in tests], points)
+    finally:
+        with no_output():
+            bridge.forget()
 
 
 def check(exercise: str, namespace: dict | None = None, points: float | None = None):
@@ -101,11 +124,22 @@ def check(exercise: str, namespace: dict | None = None, points: float | None = N
     """
     if namespace is None:
         namespace = inspect.currentframe().f_back.f_globals
-    result = run_public_checks(exercise, namespace, points)
+    return _report(run_public_checks(exercise, LocalBridge(namespace), points), points)
+
+
+def _report(result: CellResult, points: float | None):
     if points is not None:
-        mark_if_replaced(result.outcomes, namespace)  # see integrity.py
         return result
     _show(result)
     if not result.passed:
         raise CheckFailed(result.headline())
     return None
+
+
+def check_through(bridge: Bridge):
+    """``check`` for test cells that the judge runs: the student's names are behind ``bridge``."""
+
+    def check(exercise: str, namespace: dict | None = None, points: float | None = None):
+        return _report(run_public_checks(exercise, bridge, points), points)
+
+    return check

@@ -1,9 +1,9 @@
 """Run a chapter's exercises in-process, cell by cell, as tests/test_chNN.py do.
 
 ``Chapter(notebook, needs)`` reads the instructor's notebook once; ``run(exercise)`` executes its
-first code cell (the imports), the solution cells the exercise needs (or other answers in their
-place) and its graded test cells, and returns what each test cell ends with: the ``CellResult``
-that nbgrader reads as the cell's score.
+first code cell (the imports) and the solution cells the exercise needs (or other answers in their
+place) in a namespace, then judges its graded test cells as the grader does, and returns what each
+test cell ends with: the ``CellResult`` that nbgrader reads as the cell's score.
 """
 
 from __future__ import annotations
@@ -14,7 +14,15 @@ from pathlib import Path
 
 import nbformat
 
-from conftest import cells_by_id, execute_cell
+from autograder.grading.judge import run_test_cell
+from autograder.remote import LocalBridge
+from conftest import cells_by_id
+
+
+def judge_cell(source: str, namespace: dict):
+    """A test cell run as the grader runs it: in the judge, the student's names behind a bridge
+    (here a local one over ``namespace``, with the same data format as a kernel's)."""
+    return run_test_cell(source, LocalBridge(namespace))
 
 
 SOLUTION_REGION = re.compile(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION\n?", re.S | re.M)
@@ -44,7 +52,7 @@ class Chapter:
         exec(self.setup_source, namespace)
         for grade_id in self.needs[exercise]:
             exec((overrides or {}).get(grade_id, self.cells[grade_id]), namespace)
-        results = {which: execute_cell(self.cells[f"{exercise}_{which}"], namespace) for which in test_cells}
+        results = {which: judge_cell(self.cells[f"{exercise}_{which}"], namespace) for which in test_cells}
         return namespace, results
 
     def stub(self, grade_id: str) -> str:

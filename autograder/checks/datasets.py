@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from ..remote import is_instance, type_name
 from .errors import CheckError
 
 __all__ = ["assert_batch_sizes", "assert_element_spec", "assert_one_epoch", "assert_orders", "epoch_batches",
@@ -39,7 +40,7 @@ def _numpy(value):
 
 def _as_pair(batch, what: str, section: str | None):
     if not isinstance(batch, (tuple, list)) or len(batch) != 2:
-        kind = type(batch).__name__ + (f" of length {len(batch)}" if isinstance(batch, (tuple, list)) else "")
+        kind = type_name(batch) + (f" of length {len(batch)}" if isinstance(batch, (tuple, list)) else "")
         raise CheckError(f"{what} should give (x, y) pairs of batches, found a {kind}." + _reread(section))
     return _numpy(batch[0]), _numpy(batch[1])
 
@@ -49,7 +50,7 @@ def _is_tf_dataset(data) -> bool:
         import tensorflow as tf
     except ImportError:  # another backend without TensorFlow: only PyDatasets then
         return False
-    return isinstance(data, tf.data.Dataset)
+    return is_instance(data, tf.data.Dataset)
 
 
 def epoch_batches(data, what: str = "the dataset", section: str | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -70,7 +71,7 @@ def epoch_batches(data, what: str = "the dataset", section: str | None = None) -
             data.on_epoch_end()
         return batches
     raise CheckError(f"{what} should be a tf.data.Dataset or a keras.utils.PyDataset, found "
-                     f"{type(data).__name__}." + _reread(section))
+                     f"{type_name(data)}." + _reread(section))
 
 
 def epochs(data, count: int, what: str = "the dataset", section: str | None = None) -> list[list]:

@@ -40,7 +40,11 @@ def build_without_weights(build, *args, **kwargs):
 
     If the function sets weight values or fails, it is called again normally, so its result or
     its error is a plain call's (a value assigned inside the scope would be lost on leaving it).
+    A student's function seen from the judge (remote.py) builds its model this way in its own
+    kernel, and the model comes back without weights.
     """
+    if hasattr(build, "call_without_weights"):
+        return build.call_without_weights(*args, **kwargs)
     try:
         with unallocated_weights() as scope:
             model = build(*args, **kwargs)

@@ -10,6 +10,7 @@ made in another order than sorted, in grayscale and RGB.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from ..checks.arrays import assert_array_matches
 from ..checks.datasets import assert_one_epoch, assert_orders, epoch_batches
 from ..checks.errors import CheckError
 from ..checks.raises import assert_raises
+from ..remote import is_instance, type_name
 from . import public_test
 
 SCALE_SECTION = '"Normalising images"'
@@ -115,7 +117,7 @@ def assert_prefetched(dataset, what: str) -> None:
     """Somewhere in the pipeline there is a prefetch step."""
     node, seen = dataset, 0
     while node is not None and seen < 50:
-        if "Prefetch" in type(node).__name__:
+        if "Prefetch" in type_name(node):
             return
         node, seen = getattr(node, "_input_dataset", None), seen + 1
     raise CheckError(f"{what} is not prefetched: end the pipeline with .prefetch(tf.data.AUTOTUNE) so the next "
@@ -158,8 +160,8 @@ def dataset_batches_every_example(make_dataset):
 
     x, y = numbered_examples(50)
     dataset = uncached(make_dataset)(x, y, batch_size=8)
-    if not isinstance(dataset, tf.data.Dataset):
-        raise CheckError(f"make_dataset should return a tf.data.Dataset, found {type(dataset).__name__}; "
+    if not is_instance(dataset, tf.data.Dataset):
+        raise CheckError(f"make_dataset should return a tf.data.Dataset, found {type_name(dataset)}; "
                          f"reread {PIPELINE_SECTION}")
     assert_one_epoch(epoch_batches(dataset), x, y, 8, "make_dataset(x, y, batch_size=8)", PIPELINE_SECTION)
     assert_prefetched(dataset, "make_dataset(x, y, batch_size=8)")
@@ -186,7 +188,7 @@ def assert_array_batches(array_batches, x, y, batch_size: int, what: str) -> Non
     import keras
 
     data = array_batches
-    if not isinstance(data, keras.utils.PyDataset):
+    if not is_instance(data, keras.utils.PyDataset):
         raise CheckError(f"{what} should be a keras.utils.PyDataset (subclass it); reread {PYDATASET_SECTION}")
     expected = math.ceil(len(x) / batch_size)
     if len(data) != expected:
@@ -221,23 +223,31 @@ def array_batches_no_shuffle(ArrayBatches):
 
 
 def assert_fits(data, input_shape, num_classes: int, what: str) -> None:
-    """A tiny model trains one silent epoch on ``data`` and its loss is finite."""
+    """A tiny model trains two silent epochs on ``data`` (in the student's kernel): finite losses,
+    and weights that moved."""
     import keras
 
+    from ..remote import run_probe
+
+    keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input(input_shape), keras.layers.Flatten(),
                               keras.layers.Dense(num_classes, activation="softmax")])
     model.compile("adam", "sparse_categorical_crossentropy", jit_compile=False)
+    before = [np.array(w) for w in model.get_weights()]
     try:
-        history = model.fit(data, epochs=2, verbose=0)
+        fitted = run_probe("fit_on", data, model, 2)
     except NotImplementedError:
         raise
     except Exception as error:  # noqa: BLE001 - whatever the student's class does wrong
         raise CheckError(f"model.fit({what}, epochs=2) failed: {type(error).__name__}: {str(error)[:200]}; "
                          f"reread {PYDATASET_SECTION}") from None
-    losses = history.history.get("loss", [])
+    losses = fitted["loss"]
     if len(losses) != 2 or not np.all(np.isfinite(losses)):
         raise CheckError(f"model.fit({what}, epochs=2) gave the losses {losses}, expected two finite values; "
                          f"reread {PYDATASET_SECTION}")
+    if all(np.array_equal(a, np.array(b)) for a, b in zip(before, fitted["model"].get_weights())):
+        raise CheckError(f"model.fit({what}, epochs=2) did not change the model's weights: the batches should "
+                         f"hold the examples and their labels; reread {PYDATASET_SECTION}")
 
 
 # --- build_augmentation ----------------------------------------------------------------------
@@ -256,9 +266,9 @@ def assert_augmentation(augmentation, images: np.ndarray, what: str) -> None:
     training=False passes them unchanged; both keep the shape and dtype."""
     import keras
 
-    if not isinstance(augmentation, keras.Model):
+    if not is_instance(augmentation, keras.Model):
         raise CheckError(f"{what} should return a keras.Sequential of preprocessing layers, found "
-                         f"{type(augmentation).__name__}; reread {AUGMENT_SECTION}")
+                         f"{type_name(augmentation)}; reread {AUGMENT_SECTION}")
     names = {type(layer).__name__ for layer in _all_layers(augmentation)}
     missing = [name for name in AUGMENTATION_LAYERS if name not in names]
     if missing:
@@ -308,6 +318,22 @@ def write_image_folder(directory, classes, count: int = 3, size=(12, 10), channe
     return directory
 
 
+@contextmanager
+def image_folder(near, classes, count: int = 3, size=(12, 10), channels: int = 1):
+    """A folder of ``write_image_folder``'s images where ``near`` (the student's function) can read
+    it: in the student's kernel when ``near`` is a proxy there, else a temporary folder here."""
+    from ..remote import bridge_of
+
+    bridge = bridge_of(near)
+    if bridge is not None:
+        yield bridge.probe("write_image_folder", list(classes), count, list(size), channels)
+        return
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        yield str(write_image_folder(tmp, classes, count, size, channels))
+
+
 def brightness_class(value: float, classes) -> str:
     return classes[int(round((value - 30) / 40 - 0.1))]
 
@@ -322,9 +348,9 @@ def assert_image_folder(result, classes, count: int, image_size, batch_size: int
         raise CheckError(f"{what} should return a pair (dataset, class_names), found {type(result).__name__}; "
                          f"reread {FOLDER_SECTION}")
     dataset, names = result
-    if not isinstance(dataset, tf.data.Dataset):
+    if not is_instance(dataset, tf.data.Dataset):
         raise CheckError(f"{what}[0] should be the tf.data.Dataset from image_dataset_from_directory, found "
-                         f"{type(dataset).__name__}; reread {FOLDER_SECTION}")
+                         f"{type_name(dataset)}; reread {FOLDER_SECTION}")
     if list(names) != sorted(classes):
         raise CheckError(f"{what} gives the class names {list(names)}, expected {sorted(classes)}: Keras sorts the "
                          f"folder names (label i is class_names[i]); reread {FOLDER_SECTION}")
@@ -368,7 +394,6 @@ def image_folder_defaults(load_image_folder):
     """load_image_folder on folders 'b' and 'a' (3 PNGs each): 64x64 rgb, sorted class names"""
     import tempfile
 
-    with tempfile.TemporaryDirectory() as tmp:
-        write_image_folder(tmp, ["b", "a"], count=3)
-        assert_image_folder(uncached(load_image_folder)(tmp), ["b", "a"], 3, (64, 64), 32, 3,
+    with image_folder(load_image_folder, ["b", "a"], count=3) as folder:
+        assert_image_folder(uncached(load_image_folder)(folder), ["b", "a"], 3, (64, 64), 32, 3,
                             "load_image_folder(directory)")

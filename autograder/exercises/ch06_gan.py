@@ -165,10 +165,11 @@ def loss_value(logs, key: str) -> float:
 
 
 def step_effect(GAN, *, d_lr: float, g_lr: float, latent_dim: int = 3, image_shape=(4, 4, 1),
-                batch: int = 32, seed: int = 0, loss_fn=None) -> StepEffect:
+                batch: int = 32, seed: int = 0, loss: str = "binary_crossentropy") -> StepEffect:
     """Build GAN(generator, discriminator, latent_dim) on tiny models, compile it with plain SGD at
-    the given learning rates, run one train_step on a fixed batch of real images, and measure."""
-    import keras
+    the given learning rates and a loss named in probe_library.GAN_LOSSES, run one train_step on a
+    fixed batch of real images (in the student's kernel), and measure here what it did."""
+    from ..remote import run_probe
 
     generator, discriminator = tiny_models(latent_dim, image_shape, seed)
     rng = np.random.default_rng(seed)
@@ -177,12 +178,8 @@ def step_effect(GAN, *, d_lr: float, g_lr: float, latent_dim: int = 3, image_sha
     z = rng.normal(size=(256, latent_dim)).astype("float32")
     gap_before, fake_before = _scores(generator, discriminator, real, z)
     g_before, d_before = _weights(generator), _weights(discriminator)
-
-    gan = GAN(generator, discriminator, latent_dim)
-    gan.compile(keras.optimizers.SGD(learning_rate=d_lr), keras.optimizers.SGD(learning_rate=g_lr),
-                loss_fn if loss_fn is not None else binary_crossentropy())
     try:
-        logs = gan.train_step(keras.ops.convert_to_tensor(real))
+        after = run_probe("gan_train_step", GAN, generator, discriminator, latent_dim, d_lr, g_lr, real, loss)
     except ValueError as error:
         if "originally built with" not in str(error):
             raise
@@ -191,12 +188,22 @@ def step_effect(GAN, *, d_lr: float, g_lr: float, latent_dim: int = 3, image_sha
             "called for the variables it was originally built with\"): apply d_optimizer only to "
             "discriminator.trainable_weights and g_optimizer only to generator.trainable_weights; "
             f"{STEP_SECTION}") from None
+    logs, generator, discriminator = after["logs"], after["generator"], after["discriminator"]
     d_loss, g_loss = loss_value(logs, "d_loss"), loss_value(logs, "g_loss")
 
     gap_after, fake_after = _scores(generator, discriminator, real, z)
     return StepEffect(gap_before, gap_after, fake_before, fake_after,
                       _largest_change(g_before, _weights(generator)),
                       _largest_change(d_before, _weights(discriminator)), d_loss, g_loss)
+
+
+def fit_history(GAN, latent_dim: int = 6, batch_size: int = 16, count: int = 48, epochs: int = 2,
+                seed: int = 4) -> dict:
+    """The history of GAN(...).fit on ``count`` real digits in [-1, 1] (run in the student's kernel)."""
+    from ..remote import run_probe
+
+    generator, discriminator = tiny_models(latent_dim, (28, 28, 1), seed=seed)
+    return run_probe("gan_fit", GAN, generator, discriminator, latent_dim, digit_images(count), batch_size, epochs)
 
 
 def assert_discriminator_step(effect: StepEffect) -> None:
@@ -229,15 +236,19 @@ def assert_generator_step(effect: StepEffect) -> None:
             f"{STEP_SECTION}")
 
 
+def digit_images(count: int) -> np.ndarray:
+    """``count`` real digits scaled to [-1, 1], shape (count, 28, 28, 1), float32."""
+    from ..data import load_mnist
+
+    x = load_mnist("digits").x_train[:count]  # offline, the same digits for everyone; it prints one line
+    return x.astype("float32")[..., None] / 127.5 - 1.0
+
+
 def digit_batches(batch_size: int, count: int):
     """A tf.data.Dataset of ``count`` real digits scaled to [-1, 1], batched, no labels."""
     import tensorflow as tf
 
-    from ..data import load_mnist
-
-    x = load_mnist("digits").x_train[:count]  # offline, the same digits for everyone; it prints one line
-    x = x.astype("float32")[..., None] / 127.5 - 1.0
-    return tf.data.Dataset.from_tensor_slices(x).batch(batch_size)
+    return tf.data.Dataset.from_tensor_slices(digit_images(count)).batch(batch_size)
 
 
 def displayed_images(fig) -> list[tuple[object, np.ndarray]]:

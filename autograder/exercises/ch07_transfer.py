@@ -47,12 +47,19 @@ def toy_base(num_classes: int = 4, input_shape=(12, 12, 1), sequential: bool = F
         layers.Dense(num_classes, activation="softmax", name="old_classifier"),
     ]
     if sequential:
-        return keras.Sequential([keras.Input(shape=input_shape)] + stack, name="toy_sequential_base")
-    inputs = keras.Input(shape=input_shape)
-    x = inputs
-    for layer in stack:
-        x = layer(x)
-    return keras.Model(inputs, x, name="toy_functional_base")
+        model = keras.Sequential([keras.Input(shape=input_shape)] + stack, name="toy_sequential_base")
+    else:
+        inputs = keras.Input(shape=input_shape)
+        x = inputs
+        for layer in stack:
+            x = layer(x)
+        model = keras.Model(inputs, x, name="toy_functional_base")
+    # Every variable gets values of its own ("trained"), so that the base's variables can be told
+    # by their values in a model that comes back from the student's kernel (see _ids).
+    rng = np.random.default_rng(len(model.weights) + num_classes)
+    for variable in model.weights:
+        variable.assign(rng.uniform(0.5, 1.5, size=tuple(variable.shape)).astype(str(variable.dtype)))
+    return model
 
 
 def feature_layers(base_model) -> list:
@@ -70,8 +77,26 @@ def _size(variable) -> int:
     return int(np.prod(variable.shape))
 
 
-def _ids(variables) -> set[int]:
-    return {id(v) for v in variables}
+def _key(variable):
+    """A variable told by its shape and values: a model rebuilt from the student's kernel holds
+    copies of the base's variables, not the same objects, and the base's values are its own."""
+    value = np.asarray(variable)
+    return value.shape, value.tobytes()
+
+
+def _ids(variables) -> set:
+    return {_key(v) for v in variables}
+
+
+_links: dict[int, list] = {}  # id(model) -> [(model variable, base variable)], see link_to_base
+
+
+def link_to_base(model, base_model):
+    """Remember which of ``model``'s variables hold the base's feature layers' values, so that
+    ``fit_briefly(model)`` moves the base's variables too, as it would if they were shared."""
+    base = {_key(v): v for layer in feature_layers(base_model) for v in layer.weights}
+    _links[id(model)] = [(v, base[_key(v)]) for v in model.weights if _key(v) in base and base[_key(v)] is not v]
+    return model
 
 
 def _kind(layer) -> str:
@@ -133,23 +158,30 @@ def check_transfer_model(model, base_model, num_classes: int, what: str) -> None
 def base_and_head_variables(model, base_model) -> tuple[list, list]:
     """The model's variables split into the base's (its feature layers') and the head's (the rest)."""
     base_ids = _ids(v for layer in feature_layers(base_model) for v in layer.weights)
-    base = [v for v in model.weights if id(v) in base_ids]
-    return base, [v for v in model.weights if id(v) not in base_ids]
+    base = [v for v in model.weights if _key(v) in base_ids]
+    return base, [v for v in model.weights if _key(v) not in base_ids]
 
 
 def expected_counts(model, base_model, n: int) -> tuple[int, int]:
     """(trainable, non-trainable) parameters once the top n base layers are unfrozen (n=0: frozen).
 
-    The head's trainable variables stay trainable; among the base's feature layers only the top
-    n that are not BatchNormalization train; everything else, moving statistics included, does not.
+    The head's variables train; among the base's feature layers only the top n that are not
+    BatchNormalization train; everything else, moving statistics included, does not. Nothing here
+    reads a ``trainable`` flag: those are what the student's code set, not what it should set.
     """
     layers_ = feature_layers(base_model)
     top = layers_[len(layers_) - n:] if n else []
     _, head = base_and_head_variables(model, base_model)
-    trainable = sum(_size(v) for v in head if v.trainable)
-    trainable += sum(_size(v) for layer in top if not is_batch_norm(layer) for v in layer.weights if v.trainable)
+    # The head trains: all its weights, whatever the student's code set (but moving statistics).
+    trainable = sum(_size(v) for v in head if not _is_statistic(v))
+    trainable += sum(_size(v) for layer in top if not is_batch_norm(layer) for v in layer.weights
+                     if not _is_statistic(v))
     total = sum(_size(v) for v in model.weights)
     return trainable, total - trainable
+
+
+def _is_statistic(variable) -> bool:
+    return str(getattr(variable, "path", getattr(variable, "name", ""))).endswith(("moving_mean", "moving_variance"))
 
 
 def assert_counts(model, base_model, n: int, what: str, section: str) -> None:
@@ -161,7 +193,7 @@ def assert_counts(model, base_model, n: int, what: str, section: str) -> None:
     base, _ = base_and_head_variables(model, base_model)
     trainable_ids = _ids(model.trainable_weights)
     training = [layer.name + f" ({_kind(layer)})" for layer in layers_
-                if any(id(v) in trainable_ids for v in layer.weights)]
+                if any(_key(v) in trainable_ids for v in layer.weights)]
     bn = [name for name in training if "BatchNormalization" in name]
     hint = (f"; BatchNormalization layers must stay frozen whatever n is (reread {SECTION_BN})" if bn else
             f" (reread {section})")
@@ -178,7 +210,7 @@ def build_on(build_transfer_model, base_model, num_classes: int, what: str):
     import keras
 
     try:
-        return build_transfer_model(base_model, num_classes)
+        return link_to_base(build_transfer_model(base_model, num_classes), base_model)
     except AttributeError as error:
         if isinstance(base_model, keras.Sequential) and "never been called" in str(error):
             raise CheckError(
@@ -200,6 +232,8 @@ def unfrozen(build_transfer_model, unfreeze_top_layers, base_model, n: int, num_
         raise CheckError("unfreeze_top_layers is tried on models from your build_transfer_model, which "
                          f"failed: {explain_failure(error)}") from None
     result = unfreeze_top_layers(model, n)
+    if result is not None and hasattr(result, "weights"):
+        link_to_base(result, base_model)
     if result is None:
         raise CheckError(f"unfreeze_top_layers(model, {n}) returned None: return the model")
     if not isinstance(result, keras.Model):
@@ -247,6 +281,8 @@ def fit_briefly(model, learning_rate: float = 1e-2, samples: int = 8, seed: int 
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
                   run_eagerly=True)
     model.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0)
+    for variable, base_variable in _links.get(id(model), []):
+        base_variable.assign(variable.value)
 
 
 def assert_value_error(call, what: str, why: str) -> None:

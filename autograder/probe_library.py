@@ -1,0 +1,89 @@
+"""Named probes: the steps a test needs run in the student's process, in one request each.
+
+Each function here runs inside the student's kernel (probes.py) on arguments the judge chose,
+and returns plain data: models as their config and weights, histories as numbers. It computes
+no verdict; the judge decides what the data means (autograder/exercises/ and the hidden tests).
+Students can read this file, as they can read the public tests: it says which steps are run,
+never what is expected of them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .probes import named_probe
+
+# Losses a GAN test may train with, by name (a judge cannot send a function into the kernel).
+GAN_LOSSES = {
+    "binary_crossentropy": lambda bce: bce,
+    "binary_crossentropy_plus_100": lambda bce: (lambda y_true, y_pred: bce(y_true, y_pred) + 100.0),
+    "zero": lambda bce: (lambda y_true, y_pred: 0.0 * bce(y_true, y_pred)),
+}
+
+
+@named_probe("weights_twice_with_draws_between")
+def weights_twice_with_draws_between(reproducible_weights, seed: int):
+    """reproducible_weights(seed) twice, with other random numbers drawn in between (chapter 1)."""
+    import random
+
+    import keras
+
+    first = reproducible_weights(seed)
+    np.random.rand(5), random.random(), keras.random.normal((3,)), keras.layers.Dense(4).build((None, 2))
+    return first, reproducible_weights(seed)
+
+
+@named_probe("fit_on")
+def fit_on(data, model, epochs: int = 2):
+    """The judge's small compiled model fitted on the student's dataset; its history and weights."""
+    history = model.fit(data, epochs=epochs, verbose=0)
+    return {"loss": [float(v) for v in history.history.get("loss", [])], "model": model}
+
+
+@named_probe("write_image_folder")
+def write_image_folder(classes, count: int, size, channels: int):
+    """The judge's test images written into a new folder of the kernel's; its path."""
+    import tempfile
+
+    from .exercises.ch04_data import write_image_folder as write
+
+    return str(write(tempfile.mkdtemp(prefix="images-"), classes, count, tuple(size), channels))
+
+
+@named_probe("gan_train_step")
+def gan_train_step(GAN, generator, discriminator, latent_dim: int, d_lr: float, g_lr: float, real, loss: str):
+    """GAN(generator, discriminator, latent_dim), compiled with plain SGD at the judge's rates and a
+    named loss, after one train_step on the judge's batch: its logs and both models."""
+    import keras
+
+    gan = GAN(generator, discriminator, latent_dim)
+    gan.compile(keras.optimizers.SGD(learning_rate=d_lr), keras.optimizers.SGD(learning_rate=g_lr),
+                GAN_LOSSES[loss](keras.losses.BinaryCrossentropy()))
+    logs = gan.train_step(keras.ops.convert_to_tensor(real))
+    if isinstance(logs, dict):
+        logs = {key: float(keras.ops.convert_to_numpy(value)) if _number(value) else value
+                for key, value in logs.items()}
+    return {"logs": logs, "generator": generator, "discriminator": discriminator}
+
+
+@named_probe("gan_fit")
+def gan_fit(GAN, generator, discriminator, latent_dim: int, images, batch_size: int, epochs: int):
+    """GAN(...) compiled with Adam(2e-4, beta_1=0.5) and binary cross-entropy, fitted eagerly on the
+    judge's images; the history."""
+    import keras
+    import tensorflow as tf
+
+    gan = GAN(generator, discriminator, latent_dim)
+    gan.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5),
+                keras.losses.BinaryCrossentropy())
+    gan.run_eagerly = True  # no tracing: a few steps of tiny models run faster eagerly
+    history = gan.fit(tf.data.Dataset.from_tensor_slices(images).batch(batch_size), epochs=epochs, verbose=0,
+                      shuffle=False)
+    return {key: [float(v) for v in values] for key, values in history.history.items()}
+
+
+def _number(value) -> bool:
+    try:
+        return np.asarray(value).size == 1
+    except Exception:  # noqa: BLE001
+        return False

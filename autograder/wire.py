@@ -1,0 +1,463 @@
+"""Plain data between a student's kernel and the judge: the one format both sides speak.
+
+Untrusted code produces data; trusted code judges it. Whatever crosses from a student's kernel
+to the judge is a JSON tree made of plain values and tagged objects, decoded here without
+pickle and without importing anything the tree names:
+
+- ``None``, ``bool``, ``int``, ``float`` (NaN and infinities too), ``str`` and lists as they are;
+  tuples and dicts tagged (``{"$": "tuple", "items": [...]}``), so keys may be any plain value;
+- NumPy arrays, NumPy scalars, backend tensors and Keras variables as ``.npy`` bytes
+  (``allow_pickle=False``), each decoded as the kind it was;
+- Keras models, layers, optimizers, losses and metrics as Keras serializes them (their
+  config, build and compile config), with their weights when they are small enough; the judge
+  rebuilds them with ``safe_mode=True`` and refuses any class that is not Keras' own;
+- a ``keras.callbacks.History`` as its ``history``, ``params`` and ``epoch``;
+- an exception a student's function raised, as its class names and arguments;
+- anything else (functions, classes, datasets, other objects) as a *handle*: a number the
+  judge can only send back, to ask the kernel about that object again (see remote.py);
+- symbolic tensors of the functional API: an argument as its shape and dtype (the kernel makes
+  a ``keras.Input`` of it), a result as the model from those inputs to it, which the judge
+  rebuilds and calls on its own tensors.
+
+``encode`` runs on both sides (the judge encodes arguments too); ``decode`` is given what to do
+with handles, so the kernel side resolves them to its objects and the judge side to proxies.
+"""
+
+from __future__ import annotations
+
+import base64
+import builtins
+import io
+import math
+from typing import Any, Callable
+
+import numpy as np
+
+MIME = "application/vnd.keras-course.probe+json"
+MAX_DEPTH = 64
+MAX_ARRAY_BYTES = 256 * 2**20
+WEIGHTS_LIMIT = 4_000_000  # parameters: a model larger than this crosses without its weights
+
+
+class WireError(ValueError):
+    """The data is not what the format allows (malformed, too large, or an unsafe object)."""
+
+
+# --- encoding -----------------------------------------------------------------------------------
+
+def _npy(array: np.ndarray) -> str:
+    if array.dtype.hasobject:
+        raise WireError("an array of Python objects cannot cross")
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array, order="C"), allow_pickle=False)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _is_tensor(value) -> bool:
+    try:
+        import keras
+
+        return keras.ops.is_tensor(value) and not isinstance(value, np.ndarray)
+    except Exception:  # noqa: BLE001 - no backend, or a tensor type Keras cannot tell
+        return False
+
+
+def _is_variable(value) -> bool:
+    try:
+        import keras
+
+        return isinstance(value, keras.Variable)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _keras_kind(value) -> str | None:
+    try:
+        import keras
+    except ImportError:
+        return None
+    for kind, cls in (("model", keras.Model), ("layer", keras.layers.Layer),
+                      ("optimizer", keras.optimizers.Optimizer), ("loss", keras.losses.Loss),
+                      ("metric", keras.metrics.Metric)):
+        if isinstance(value, cls):
+            return kind
+    return None
+
+
+def encode_keras(value, kind: str, without_weights: bool = False) -> dict:
+    """A Keras object as Keras serializes it, with its weights when it has few enough."""
+    import keras
+
+    tree = {"$": "keras", "kind": kind, "config": keras.saving.serialize_keras_object(value)}
+    if kind in ("model", "layer"):
+        tree["trainable"] = [bool(v.trainable) for v in _layer_flags(value)]
+        if not without_weights and value.built and _all_allocated(value) and value.count_params() <= WEIGHTS_LIMIT:
+            tree["weights"] = [_npy(np.asarray(keras.ops.convert_to_numpy(w))) for w in value.weights]
+    return tree
+
+
+def _layer_flags(value) -> list:
+    """The object and every layer below it, in a fixed order: their ``trainable`` flags cross too
+    (Keras' config records them per layer, but not a flag set after the model was built)."""
+    layers = [value]
+    if hasattr(value, "_flatten_layers"):
+        layers += list(value._flatten_layers(include_self=False, recursive=True))
+    return layers
+
+
+def _all_allocated(value) -> bool:
+    try:
+        return all(getattr(v, "_initializer", None) is None for v in value.weights)
+    except Exception:  # noqa: BLE001
+        return True
+
+
+def encode(value: Any, handle: Callable[[Any], Any] | None = None, depth: int = 0,
+           without_weights: bool = False) -> Any:
+    """``value`` as a JSON tree; an object with no plain form becomes the tree ``handle(value)``
+    gives (a handle, see ``handle_tree``), or a refusal without one."""
+    if depth > MAX_DEPTH:
+        raise WireError("the value is nested too deeply")
+    kind = type(value)
+    if value is None or kind in (bool, str):
+        return value
+    if kind is int:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else {"$": "float", "repr": repr(value)}
+    if kind is list:
+        return [encode(v, handle, depth + 1, without_weights) for v in value]
+    if kind is tuple:
+        return {"$": "tuple", "items": [encode(v, handle, depth + 1, without_weights) for v in value]}
+    if kind is dict:
+        return {"$": "dict", "items": [[encode(k, handle, depth + 1), encode(v, handle, depth + 1, without_weights)]
+                                       for k, v in value.items()]}
+    if isinstance(value, np.ndarray) and not value.dtype.hasobject:
+        return {"$": "ndarray", "npy": _npy(np.asarray(value))}
+    if isinstance(value, np.generic) and not isinstance(value, np.object_):
+        return {"$": "scalar", "npy": _npy(np.asarray(value))}
+    if _is_tensor(value) or _is_variable(value):
+        import keras
+
+        return {"$": "tensor", "npy": _npy(np.asarray(keras.ops.convert_to_numpy(value))),
+                "variable": _is_variable(value)}
+    keras_kind = _keras_kind(value)
+    if keras_kind:
+        try:
+            tree = encode_keras(value, keras_kind, without_weights)
+            _check_keras_config(tree["config"])
+            return tree
+        except Exception:  # noqa: BLE001 - a class of the notebook's own, a lambda: a handle
+            if handle is None:
+                raise WireError(f"a {type(value).__name__} that is not made of Keras' own classes cannot cross")
+    if type(value).__name__ == "History" and type(value).__module__.startswith("keras"):
+        return {"$": "history", "history": encode(dict(getattr(value, "history", {}) or {}), handle, depth + 1),
+                "params": encode(dict(getattr(value, "params", {}) or {}), handle, depth + 1),
+                "epoch": encode(list(getattr(value, "epoch", []) or []), handle, depth + 1)}
+    figure = _encode_figure(value)
+    if figure is not None:
+        return figure
+    if handle is None:
+        raise WireError(f"a {type(value).__name__} cannot cross as data")
+    return handle(value)
+
+
+def handle_tree(number: int, value) -> dict:
+    """A handle: the number the kernel keeps ``value`` under, and what the value is."""
+    return {"$": "handle", "id": number, "type": _type_names(value), "callable": callable(value),
+            "class": isinstance(value, type)}
+
+
+def is_symbolic(value) -> bool:
+    """A symbolic tensor of the functional API (``keras.Input(...)`` and what layers make of it)."""
+    try:
+        import keras
+
+        return isinstance(value, keras.KerasTensor)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _type_names(value) -> list[str]:
+    cls = value if isinstance(value, type) else type(value)
+    try:
+        return [f"{c.__module__}.{c.__qualname__}" for c in cls.__mro__][:16]
+    except Exception:  # noqa: BLE001 - a doctored class: its name alone
+        return [str(getattr(cls, "__name__", "object"))]
+
+
+def encode_error(error: BaseException) -> dict:
+    """An exception raised by a student's function: its class names and plain arguments."""
+    try:
+        args = encode(tuple(error.args))
+    except Exception:  # noqa: BLE001 - arguments that cannot cross: their text instead
+        args = encode((str(error),))
+    return {"$": "error", "type": _type_names(error), "args": args}
+
+
+def _encode_figure(value) -> dict | None:
+    """A matplotlib figure as what a test reads of it: axes, titles, labels, lines and images."""
+    if not type(value).__module__.startswith("matplotlib"):
+        return None
+    from matplotlib.figure import Figure
+
+    if not isinstance(value, Figure):
+        return None
+    axes = []
+    for ax in value.get_axes():
+        legend = ax.get_legend()
+        axes.append({
+            "title": ax.get_title(), "xlabel": ax.get_xlabel(), "ylabel": ax.get_ylabel(),
+            "xlim": list(map(float, ax.get_xlim())), "ylim": list(map(float, ax.get_ylim())),
+            "axis_on": bool(ax.axison), "position": list(map(float, ax.get_position(original=True).bounds)),
+            "xticks": list(map(float, ax.get_xticks())), "yticks": list(map(float, ax.get_yticks())),
+            "lines": [{"x": _npy(np.asarray(line.get_xdata(), dtype=float)),
+                       "y": _npy(np.asarray(line.get_ydata(), dtype=float)), "label": str(line.get_label())}
+                      for line in ax.get_lines()],
+            "images": [_npy(np.asarray(image.get_array())) for image in ax.get_images()],
+            "legend": [t.get_text() for t in legend.get_texts()] if legend is not None else None,
+        })
+    return {"$": "figure", "size": list(map(float, value.get_size_inches())), "suptitle":
+            value._suptitle.get_text() if getattr(value, "_suptitle", None) else "", "axes": axes}
+
+
+# --- decoding -----------------------------------------------------------------------------------
+
+def _array(text: Any) -> np.ndarray:
+    if not isinstance(text, str):
+        raise WireError("an array's bytes should be a string")
+    if len(text) * 3 // 4 > MAX_ARRAY_BYTES:
+        raise WireError("an array is too large")
+    try:
+        array = np.load(io.BytesIO(base64.b64decode(text, validate=True)), allow_pickle=False)
+    except Exception as error:  # noqa: BLE001 - anything malformed is the sender's fault
+        raise WireError(f"an array could not be read ({type(error).__name__})") from None
+    if type(array) is not np.ndarray:
+        raise WireError("an array could not be read")
+    return array
+
+
+def _check_keras_config(config: Any, depth: int = 0) -> None:
+    """Only Keras' own classes and functions: the judge never imports a module a config names."""
+    if depth > MAX_DEPTH:
+        raise WireError("a Keras config is nested too deeply")
+    if isinstance(config, dict):
+        module = config.get("module")
+        if isinstance(module, str) and not (module == "keras" or module.startswith("keras.")
+                                            or module == "builtins"):
+            name = config.get("class_name") or config.get("config")
+            raise WireError(f"the class or function {name!r} is defined in the notebook ({module}), not in Keras")
+        if config.get("class_name") == "__lambda__" or config.get("class_name") == "function" and module != "keras":
+            raise WireError("a lambda or a function defined in the notebook cannot cross as data")
+        for value in config.values():
+            _check_keras_config(value, depth + 1)
+    elif isinstance(config, list):
+        for value in config:
+            _check_keras_config(value, depth + 1)
+
+
+class UnsafeKerasObject(WireError):
+    """A Keras object that the judge will not rebuild (a class of the notebook's own, a lambda)."""
+
+
+def decode_keras(tree: dict, without_weights: bool = False):
+    """Rebuild a Keras object from its config, safely; set its weights and ``trainable`` flags."""
+    import keras
+
+    try:
+        _check_keras_config(tree.get("config"))
+    except WireError as error:
+        raise UnsafeKerasObject(str(error)) from None
+    from .checks.unallocated import unallocated_weights
+
+    try:
+        if without_weights:
+            with unallocated_weights():
+                value = keras.saving.deserialize_keras_object(tree["config"], safe_mode=True)
+        else:
+            value = keras.saving.deserialize_keras_object(tree["config"], safe_mode=True)
+    except Exception as error:  # noqa: BLE001 - Keras could not rebuild what the config says
+        raise UnsafeKerasObject(f"Keras could not rebuild it from its configuration "
+                                f"({type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''})") from None
+    flags = tree.get("trainable")
+    if isinstance(flags, list) and tree.get("kind") in ("model", "layer"):
+        layers = _layer_flags(value)
+        if len(layers) == len(flags):
+            for layer, flag in zip(layers, flags):
+                if layer.trainable != bool(flag):
+                    layer.trainable = bool(flag)
+    weights = tree.get("weights")
+    if weights is not None:
+        arrays = [_array(w) for w in weights]
+        if len(arrays) != len(value.weights):
+            raise UnsafeKerasObject(f"its configuration makes {len(value.weights)} weights, but it sent {len(arrays)}")
+        for variable, array in zip(value.weights, arrays):
+            if tuple(variable.shape) != array.shape:
+                raise UnsafeKerasObject(f"a weight of shape {array.shape} does not fit {variable.path} "
+                                        f"{tuple(variable.shape)}")
+            variable.assign(array)
+    return value
+
+
+def apply_keras_state(target, tree: dict) -> None:
+    """Give a judge's Keras model the weights, ``trainable`` flags and compile settings that the
+    kernel's copy of it has after a student's function changed it in place."""
+    rebuilt = decode_keras(tree)
+    if type(rebuilt) is not type(target) or len(rebuilt.weights) != len(target.weights):
+        raise WireError("the model changed its architecture")
+    for mine, theirs in zip(_layer_flags(target), _layer_flags(rebuilt)):
+        if mine.trainable != theirs.trainable:
+            mine.trainable = theirs.trainable
+    for mine, theirs in zip(target.weights, rebuilt.weights):
+        mine.assign(theirs.value)
+    if getattr(rebuilt, "compiled", False) and hasattr(target, "compile"):
+        target.compile(**rebuilt._compile_config.config) if getattr(rebuilt, "_compile_config", None) else None
+
+
+class RemoteError(Exception):
+    """Base of the exceptions rebuilt from a student's kernel whose class is not a builtin one."""
+
+
+_ERROR_CLASSES: dict[tuple, type] = {}
+
+
+def decode_error(tree: dict) -> BaseException:
+    """The exception a student's function raised, as a local exception of a builtin class.
+
+    Its class is the builtin exception it derives from (``ValueError`` for a ``ValueError``
+    subclass), under its own name; ``SystemExit`` and ``KeyboardInterrupt`` become ordinary
+    exceptions, so that a student's call never stops the judge.
+    """
+    names = [n for n in tree.get("type", []) if isinstance(n, str)] or ["builtins.Exception"]
+    base = RemoteError
+    for name in names:
+        module, _, qualname = name.rpartition(".")
+        candidate = getattr(builtins, qualname, None) if module == "builtins" else None
+        if isinstance(candidate, type) and issubclass(candidate, Exception):
+            base = candidate
+            break
+    own = names[0].rpartition(".")[2] or "Exception"
+    args = decode(tree.get("args", {"$": "tuple", "items": []}))
+    args = args if isinstance(args, tuple) else (args,)
+    if own == base.__name__:
+        cls = base
+    else:
+        key = (own, base)
+        if key not in _ERROR_CLASSES:
+            _ERROR_CLASSES[key] = type(own, (base,), {"__module__": "student"})
+        cls = _ERROR_CLASSES[key]
+    try:
+        return cls(*args)
+    except Exception:  # noqa: BLE001 - a builtin that wants other arguments (UnicodeError, ...)
+        return cls(*map(str, args))
+
+
+def decode(tree: Any, handle: Callable[[dict], Any] | None = None, depth: int = 0,
+           without_weights: bool = False) -> Any:
+    """The value a JSON tree stands for; a handle becomes ``handle(tree)`` (a refusal without one)."""
+    if depth > MAX_DEPTH:
+        raise WireError("the value is nested too deeply")
+    kind = type(tree)
+    if tree is None or kind in (bool, int, str):
+        return tree
+    if kind is float:
+        return tree
+    if kind is list:
+        return [decode(v, handle, depth + 1, without_weights) for v in tree]
+    if kind is not dict:
+        raise WireError(f"unexpected {kind.__name__} in the data")
+    tag = tree.get("$")
+    if tag == "float":
+        text = tree.get("repr")
+        if text not in ("nan", "inf", "-inf"):
+            raise WireError("a malformed float")
+        return float(text)
+    if tag == "tuple":
+        return tuple(decode(v, handle, depth + 1, without_weights) for v in _items(tree))
+    if tag == "dict":
+        out = {}
+        for pair in _items(tree):
+            if not isinstance(pair, list) or len(pair) != 2:
+                raise WireError("a malformed dict")
+            key = decode(pair[0], handle, depth + 1)
+            try:
+                hash(key)
+            except TypeError:
+                raise WireError("a dict key that is not a plain value") from None
+            out[key] = decode(pair[1], handle, depth + 1, without_weights)
+        return out
+    if tag == "ndarray":
+        return _array(tree.get("npy"))
+    if tag == "tensor":  # a backend tensor stays one (a test may ask for NumPy arrays)
+        import keras
+
+        array = _array(tree.get("npy"))
+        return keras.Variable(array, trainable=False) if tree.get("variable") else keras.ops.convert_to_tensor(array)
+    if tag == "scalar":
+        array = _array(tree.get("npy"))
+        if array.ndim:
+            raise WireError("a malformed scalar")
+        return array[()]
+    if tag == "keras":
+        return decode_keras(tree, without_weights)
+    if tag == "history":
+        import keras
+
+        history = keras.callbacks.History()
+        history.history = decode(tree.get("history"), None, depth + 1)
+        history.params = decode(tree.get("params"), None, depth + 1)
+        history.epoch = decode(tree.get("epoch"), None, depth + 1)
+        if not isinstance(history.history, dict) or not isinstance(history.params, dict):
+            raise WireError("a malformed History")
+        return history
+    if tag == "figure":
+        return _decode_figure(tree)
+    if tag == "error":
+        return decode_error(tree)
+    if tag in ("handle", "ref", "symbolic", "symbolic_model"):
+        if handle is None:
+            raise WireError("an object that cannot cross as data")
+        return handle(tree)
+    raise WireError(f"unknown tag {tag!r} in the data")
+
+
+def _items(tree: dict) -> list:
+    items = tree.get("items")
+    if not isinstance(items, list):
+        raise WireError("a malformed container")
+    return items
+
+
+def _decode_figure(tree: dict):
+    """A matplotlib figure with the axes, labels, lines and images the kernel described."""
+    from matplotlib.figure import Figure
+
+    size = tree.get("size")
+    figure = Figure(figsize=tuple(size) if isinstance(size, list) and len(size) == 2 else None)
+    if isinstance(tree.get("suptitle"), str) and tree["suptitle"]:
+        figure.suptitle(tree["suptitle"])
+    for spec in tree.get("axes") or []:
+        if not isinstance(spec, dict):
+            raise WireError("a malformed figure")
+        position = spec.get("position")
+        if not (isinstance(position, list) and len(position) == 4 and all(type(v) in (int, float) for v in position)):
+            raise WireError("a malformed figure")
+        ax = figure.add_axes(position)
+        for line in spec.get("lines") or []:
+            ax.plot(_array(line.get("x")), _array(line.get("y")), label=str(line.get("label", "")))
+        for image in spec.get("images") or []:
+            ax.imshow(_array(image))
+        ax.set_title(str(spec.get("title", "")))
+        ax.set_xlabel(str(spec.get("xlabel", "")))
+        ax.set_ylabel(str(spec.get("ylabel", "")))
+        for limits, setter in ((spec.get("xlim"), ax.set_xlim), (spec.get("ylim"), ax.set_ylim)):
+            if isinstance(limits, list) and len(limits) == 2:
+                setter(*map(float, limits))
+        for ticks, setter in ((spec.get("xticks"), ax.set_xticks), (spec.get("yticks"), ax.set_yticks)):
+            if isinstance(ticks, list) and all(type(v) in (int, float) for v in ticks):
+                setter(ticks)
+        if spec.get("legend") is not None:
+            ax.legend()
+        if spec.get("axis_on") is False:
+            ax.set_axis_off()
+    return figure
