@@ -15,7 +15,6 @@ student's own ``check()`` and the course's tests run the very same test code.
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import itertools
 import json
@@ -320,18 +319,3 @@ def run_probe(name: str, *args, **kwargs):
     result = NAMED_PROBES[name](*args, **kwargs)
     return wire.decode(wire.encode(result, lambda obj: (_ for _ in ()).throw(
         wire.WireError(f"probe {name} returned a {type(obj).__name__}"))))
-
-
-@contextlib.contextmanager
-def student_names(bridge: Bridge, names):
-    """A dict of proxies for ``names`` (the ones the kernel defines), released afterwards."""
-    found = {}
-    for name in names:
-        try:
-            found[name] = bridge.lookup(name)
-        except NameError:
-            pass
-    try:
-        yield found
-    finally:
-        bridge.forget()

@@ -310,8 +310,8 @@ def apply_keras_state(target, tree: dict) -> None:
             mine.trainable = theirs.trainable
     for mine, theirs in zip(target.weights, rebuilt.weights):
         mine.assign(theirs.value)
-    if getattr(rebuilt, "compiled", False) and hasattr(target, "compile"):
-        target.compile(**rebuilt._compile_config.config) if getattr(rebuilt, "_compile_config", None) else None
+    if getattr(rebuilt, "compiled", False) and hasattr(target, "compile_from_config"):
+        target.compile_from_config(rebuilt.get_compile_config())
 
 
 class RemoteError(Exception):

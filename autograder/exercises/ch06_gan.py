@@ -244,13 +244,6 @@ def digit_images(count: int) -> np.ndarray:
     return x.astype("float32")[..., None] / 127.5 - 1.0
 
 
-def digit_batches(batch_size: int, count: int):
-    """A tf.data.Dataset of ``count`` real digits scaled to [-1, 1], batched, no labels."""
-    import tensorflow as tf
-
-    return tf.data.Dataset.from_tensor_slices(digit_images(count)).batch(batch_size)
-
-
 def displayed_images(fig) -> list[tuple[object, np.ndarray]]:
     """(axes, image array) for every axes of a figure that shows an image."""
     shown = []
