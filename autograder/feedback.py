@@ -2,10 +2,12 @@
 
 nbgrader's autograded notebooks hold the hidden tests again (they are put back for grading), and
 IPython tracebacks quote the failing line. These preprocessors run in ``nbgrader
-generate_feedback`` (see course/nbgrader_config.py): nbgrader's own ClearHiddenTests removes the
-hidden regions from the cell sources, ``ScrubTracebacks`` cuts each error in a graded cell
+generate_feedback``: ``ClearHiddenTestCells`` (nbgrader's ClearHiddenTests, on test cells only)
+removes the hidden regions from their sources, ``JudgeResultsOnly`` keeps of a test cell's outputs only its result (whatever else a
+kernel managed to print there is dropped), ``ScrubTracebacks`` cuts each error in a graded cell
 down to its one-line message, which the checks write to teach, and ``ResultsSummary`` opens the
-feedback with a table of every test's outcome, points and message.
+feedback with a table of every test's outcome, points and message. ``keras-course feedback``
+always runs them (``FEEDBACK_PREPROCESSORS``), whatever the course's nbgrader_config.py says.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from __future__ import annotations
 import html
 
 import nbformat
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
+
+from .testcell import is_test_cell
 
 
 # What a bare error means to a student when it comes without a message of its own.
@@ -22,6 +26,34 @@ EMPTY_MESSAGES = {"NotImplementedError": "an exercise this test needs is not don
 
 def is_graded(cell) -> bool:
     return bool(cell.get("metadata", {}).get("nbgrader", {}).get("grade"))
+
+
+class ClearHiddenTestCells(ClearHiddenTests):
+    """nbgrader's ClearHiddenTests on test cells only: a student's own cell that happens to say
+    "BEGIN HIDDEN TESTS" is theirs to show, and must not stop their feedback. A test cell whose
+    markers do not pair up shows none of its source."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if not is_test_cell(cell):
+            return cell, resources
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except RuntimeError:
+            cell.source = ""
+            return cell, resources
+
+
+class JudgeResultsOnly(NbGraderPreprocessor):
+    """A test cell shows its result or its error, nothing printed or displayed besides.
+
+    ``keras-course grade`` writes nothing else there; a notebook graded by plain ``nbgrader
+    autograde`` ran its tests in the kernel, where anything could be printed.
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        if is_test_cell(cell):
+            cell.outputs = [o for o in cell.get("outputs", []) if o.get("output_type") in ("execute_result", "error")]
+        return cell, resources
 
 
 class ScrubTracebacks(NbGraderPreprocessor):
@@ -55,6 +87,20 @@ class ResultsSummary(NbGraderPreprocessor):
         if results:
             nb.cells.insert(0, nbformat.v4.new_markdown_cell(summary_markdown(results)))
         return nb, resources
+
+
+# What keras-course feedback runs, in this order, whatever a course's config leaves out.
+FEEDBACK_PREPROCESSORS = ("nbgrader.preprocessors.GetGrades", "autograder.feedback.ClearHiddenTestCells",
+                          "autograder.feedback.JudgeResultsOnly", "autograder.feedback.ScrubTracebacks",
+                          "autograder.feedback.ResultsSummary")
+
+
+def feedback_preprocessors(configured) -> list[str]:
+    """Ours first, then whatever else the course configured (a style sheet, say), by import name."""
+    names = [p if isinstance(p, str) else f"{p.__module__}.{p.__qualname__}" for p in configured or []]
+    replaced = {"nbgrader.preprocessors.getgrades.GetGrades", "nbgrader.preprocessors.GetGrades",
+                "nbgrader.preprocessors.clearhiddentests.ClearHiddenTests", "nbgrader.preprocessors.ClearHiddenTests"}
+    return list(FEEDBACK_PREPROCESSORS) + [n for n in names if n not in FEEDBACK_PREPROCESSORS and n not in replaced]
 
 
 def summary_markdown(results: dict) -> str:

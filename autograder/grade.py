@@ -381,7 +381,11 @@ def grade(course: Course, options: GradeOptions, progress_stream=None) -> tuple[
                     "hidden": [str(p) for p in hidden_paths(*_private_paths(course, app), top)]}
         if not students:
             return [], mode
-        results = Grader(books, students, workers, settings, top).run(Progress(len(students), progress_stream))
+        grader = Grader(books, students, workers, settings, top)
+        slots = ", ".join(str(lock.slot) for lock in grader.locks)
+        print(f"grading {len(students)} submission(s) of {options.assignment}: {workers} worker(s) in slot(s) "
+              f"{slots}, sandbox {mode.name}", file=progress_stream or sys.stderr, flush=True)
+        results = grader.run(Progress(len(students), progress_stream))
         return results, mode
     finally:
         shutil.rmtree(top, ignore_errors=True)

@@ -17,7 +17,6 @@ so that nbgrader scores it 0 instead of reading "no output" as full marks.
 from __future__ import annotations
 
 import argparse
-import ast
 import faulthandler
 import json
 import os
@@ -36,7 +35,8 @@ from jupyter_core.utils import run_sync
 from nbclient.exceptions import DeadKernelError
 from nbgrader.preprocessors import Execute
 
-from .integrity import MESSAGE, PROBE_EXPRESSION
+from .grading.judge import KernelBridge, judged_outputs
+from .testcell import is_test_cell
 from .kernel_forkserver import WARM_MODULES, ForkServer, ForkServerError, forkable
 from .sandbox import Limits, Mode, Sandbox, process_tree_rss
 
@@ -140,6 +140,7 @@ class LimitedExecute(Execute):
         self.deadline, self.execution = deadline, execution
         self.timeout_func = self._cell_timeout
         self._sizes: dict[int, int] = {}
+        self.bridge: KernelBridge | None = None
 
     def _cell_timeout(self, cell) -> int:
         return max(1, int(min(self.timeout, self.deadline - time.monotonic())))
@@ -151,10 +152,9 @@ class LimitedExecute(Execute):
             return not_run(cell, self.execution.stopped), resources
         started = time.monotonic()
         try:
-            cell, resources = super().preprocess_cell(cell, resources, index)
-            if cell.metadata.get("nbgrader", {}).get("grade"):
-                self._check_integrity(cell, index)
-            return cell, resources
+            if is_test_cell(cell):  # judged here; its source never reaches the kernel
+                return self._judge(cell, index), resources
+            return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
             self.execution.stopped = f"the kernel died in cell {index}"
             return not_run(cell, self.execution.stopped), resources
@@ -162,26 +162,16 @@ class LimitedExecute(Execute):
             if time.monotonic() - started >= self._cell_timeout(cell) and not self.execution.stopped:
                 self.execution.notes.append(f"cell {index} ran out of time")
 
-    def _check_integrity(self, cell, index: int) -> None:
-        """After a graded cell, ask the kernel whether grading code was replaced (integrity.py)."""
-        try:
-            msg_id = self.kc.execute("", silent=True, store_history=False,
-                                     user_expressions={"found": PROBE_EXPRESSION})
-            reply = self.wait_for_reply(msg_id)
-            found = reply["content"]["user_expressions"]["found"]
-            replaced = ast.literal_eval(found["data"]["text/plain"]) if found["status"] == "ok" else \
-                [f"the check could not run ({found.get('ename')})"]
-        except DeadKernelError:
-            raise
-        except Exception as error:
-            replaced = [f"the check could not run ({type(error).__name__})"]
-        if replaced:
-            message = MESSAGE + ", ".join(replaced)
-            # First: nbgrader scores a cell by its first error or result, and a fake check's result came before.
-            cell.outputs.insert(0, nbformat.v4.new_output("error", ename="GradingCodeReplaced", evalue=message,
-                                                       traceback=[f"GradingCodeReplaced: {message}"]))
-            if not any(MESSAGE in note for note in self.execution.notes):  # once per notebook is enough
-                self.execution.notes.append(f"cell {index}: {message}")
+    def _judge(self, cell, index: int):
+        """The cell's tests run in this process; the student's kernel only answers probes."""
+        if self.bridge is None or self.bridge.client is not self.kc:
+            self.bridge = KernelBridge(self.kc, self.km)
+        self.bridge.deadline = time.monotonic() + self._cell_timeout(cell)
+        cell.outputs = judged_outputs(cell.source, self.bridge)
+        cell.execution_count = None
+        if self.bridge.dead:
+            self.execution.stopped = f"the kernel died in cell {index}"
+        return cell
 
     def output(self, outs, msg, display_id, cell_index):
         # Huge prints and plots are cut; results and errors always stay, since they decide the score.
@@ -208,6 +198,15 @@ def error_notes(nb, limits: Limits) -> list[str]:
             elif output.get("ename") == "BlockingIOError" or "Resource temporarily unavailable" in output.get("evalue", ""):
                 notes.append(f"process limit ({limits.max_processes}) reached in cell {index}")
     return list(dict.fromkeys(notes))
+
+
+def without_tests(nb):
+    """A copy of the notebook with its test cells emptied: the one the student's kernel may read."""
+    copy = nbformat.from_dict(nb)
+    for cell in copy.cells:
+        if is_test_cell(cell):
+            cell.source, cell.outputs = "", []
+    return copy
 
 
 def not_run(cell, reason: str):
@@ -262,11 +261,15 @@ def execute(job: dict, sandbox: Sandbox, km: SandboxedKernelManager) -> Executio
     """Run the job's notebook in the warm kernel; write the executed notebook to job["output"]."""
     execution = Execution()
     workdir = sandbox.workdir
-    for item in Path(job["files"]).iterdir():  # the notebook and the assignment's other files
-        copy = shutil.copytree if item.is_dir() else shutil.copy2
-        copy(item, workdir / item.name)
+    nb = nbformat.read(Path(job["files"]) / job["notebook"], as_version=nbformat.NO_CONVERT)
+    for item in Path(job["files"]).iterdir():  # the assignment's other files, and the notebook without tests
+        if item.name == job["notebook"]:
+            nbformat.write(without_tests(nb), workdir / item.name)
+        elif item.is_dir():
+            shutil.copytree(item, workdir / item.name)
+        else:
+            shutil.copy2(item, workdir / item.name)
         sandbox.give(workdir / item.name)
-    nb = nbformat.read(workdir / job["notebook"], as_version=nbformat.NO_CONVERT)
     started = time.monotonic()
     deadline = started + sandbox.limits.submission_timeout
     oom_before = sandbox.oom_kills()
@@ -299,6 +302,21 @@ def shutdown(km: KernelManager, sandbox: Sandbox) -> None:
     except Exception:
         pass
     sandbox.kill_all()
+
+
+def start_judge(threads: int) -> None:
+    """Keras for the judge, imported once per worker, quietly, with the slot's share of the cores."""
+    if threads:
+        os.environ.update(OMP_NUM_THREADS=str(threads), TF_NUM_INTRAOP_THREADS=str(threads),
+                          TF_NUM_INTEROP_THREADS=str(max(2, threads)))
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from .testcell import no_output
+
+    with no_output():
+        import keras  # noqa: F401
+
+        import autograder.checks  # noqa: F401 - what test cells use, imported before the first one
+        import autograder.exercises  # noqa: F401
 
 
 def say(message: dict) -> None:
@@ -395,6 +413,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = json.loads(parser.parse_args(argv).settings)
     sandbox = Sandbox(settings["slot"], Limits(**settings["limits"]), Mode(settings["mode"]),
                       [Path(p) for p in settings["hidden"]], Path(settings["top"]))
+    start_judge(settings["threads"])
     serve(sandbox, settings["kernel"], settings["threads"], settings.get("fork", True))
 
 

@@ -207,6 +207,9 @@ class ForkServer:
         shutil.rmtree(home, ignore_errors=True)
         home.mkdir(mode=0o700)
         sandbox.give(home)
+        # Its kernels work in the slot's folder, which the server's sandbox binds in at its start.
+        sandbox.workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        sandbox.give(sandbox.workdir)
         self.exits: dict[int, int] = {}
         self._replies: queue.Queue = queue.Queue()
         self._exited = threading.Condition()

@@ -12,6 +12,9 @@ from traitlets.config.loader import PyFileConfigLoader
 from .course import Course
 
 
+def nbgrader_config(course: Course):
+    return PyFileConfigLoader("nbgrader_config.py", path=str(course.root)).load_config()
+
+
 def course_directory(course: Course) -> CourseDirectory:
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course.root)).load_config()
-    return CourseDirectory(config=config)
+    return CourseDirectory(config=nbgrader_config(course))

@@ -25,7 +25,6 @@ from . import wire
 _objects: dict[int, Any] = {}   # handles the judge holds, by number
 _next_id = [1]
 NAMED_PROBES: dict[str, Callable] = {}
-KERAS_SETTINGS = ("floatx", "image_data_format", "epsilon")
 _saved_settings: list[dict] = []
 
 
@@ -117,9 +116,10 @@ def _settings(request: dict):
     """The judge's Keras settings (and, at a test's first call, its seed) for the call."""
     import keras
 
-    for name, value in (request.get("settings") or {}).items():
-        if name in KERAS_SETTINGS and getattr(keras.config, name)() != value:
-            getattr(keras.config, f"set_{name}")(value)
+    from .testcell import apply_keras_settings
+
+    settings = request.get("settings")
+    apply_keras_settings(settings if isinstance(settings, dict) else {})
     if request.get("seed") is not None:
         keras.utils.set_random_seed(int(request["seed"]))
     yield
@@ -131,7 +131,7 @@ def _load_probe_library() -> None:
 
 def handle(request: dict, namespace: dict) -> dict:
     """Answer one request: ``{"ok": data}``, ``{"raised": error}``, or ``{"error": why}``."""
-    from .testcell import no_output
+    from .testcell import apply_keras_settings, keras_settings, no_output
 
     _symbolic_inputs.clear()
     _watched.clear()
@@ -148,16 +148,11 @@ def handle(request: dict, namespace: dict) -> dict:
                     _objects.pop(number, None)
                 return {"ok": None}
             if op == "begin_cell":
-                import keras
-
-                _saved_settings.append({n: getattr(keras.config, n)() for n in KERAS_SETTINGS})
+                _saved_settings.append(keras_settings())
                 return {"ok": None}
             if op == "end_cell":
-                import keras
-
                 if _saved_settings:
-                    for name, value in _saved_settings.pop().items():
-                        getattr(keras.config, f"set_{name}")(value)
+                    apply_keras_settings(_saved_settings.pop())
                 return {"ok": None}
             with _settings(request):
                 try:

@@ -55,11 +55,10 @@ class Bridge:
         self._seed = seed
 
     def request(self, op: str, **fields) -> Any:
-        import keras
+        from .testcell import keras_settings
 
         request = {"op": op, "id": next(self._ids), **fields}
-        request["settings"] = {name: getattr(keras.config, name)() for name in ("floatx", "image_data_format",
-                                                                                "epsilon")}
+        request["settings"] = keras_settings()
         if self._seed is not None and not self.local and op not in ("lookup", "release"):
             request["seed"], self._seed = self._seed, None
         without_weights = bool(fields.get("without_weights"))

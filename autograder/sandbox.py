@@ -6,10 +6,16 @@ first (``python -m autograder.sandbox ... -- KERNEL COMMAND``), and ``kill_all()
 the submission left running. Three modes, the strongest this machine allows (see ``detect_mode``):
 
 * ``user`` (grader runs as root): a dedicated user per slot (``kc-grade-<n>``, created once with
-  useradd), new network and mount namespaces, tmpfs over the course, source, exchange and
-  gradebook paths, RLIMIT_NPROC per user, and a memory cgroup (v1 or v2) as memory cap.
-* ``userns`` (not root, unprivileged user namespaces allowed): the same namespaces and hidden
-  paths, but the kernel keeps the grader's uid; memory is watched by polling.
+  useradd), new network and mount namespaces, RLIMIT_NPROC per user, and a memory cgroup (v1 or
+  v2) as memory cap.
+* ``userns`` (not root, unprivileged user namespaces allowed): the same namespaces, but the kernel
+  keeps the grader's uid; memory is watched by polling.
+
+In both, the kernel sees an allowlist, not the machine: a new root with the system's programs and
+libraries and the Python installation read-only (``readable_paths``), its own private folder, a
+private /tmp, and the usual /dev, /proc and /sys. Nothing of /home, /srv, the machine's /tmp,
+the course or the instructor's checkout is there (the ``autograder`` package alone is bound from
+it), and the course's own paths are covered again should one sit inside a readable path.
 * ``none``: only the time, memory (polling) and file-size limits. ``keras-course grade`` warns.
 
 The kernel talks to the grader over Unix sockets in the private folder (ZMQ ``ipc``), which work
@@ -34,7 +40,18 @@ from pathlib import Path
 USER_PREFIX = "kc-grade-"
 CGROUP_NAME = "keras-course-grade"
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET = 0x00020000, 0x10000000, 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 0x1000, 0x4000, 1 << 18
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 32, 0x1000, 0x4000, 1 << 18
+MS_NOATIME, MS_NODIRATIME, MS_RELATIME, MNT_DETACH = 1024, 2048, 1 << 21, 2
+PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "ppc64le": 203, "s390x": 217}.get(os.uname().machine, 155)
+# What a kernel may read of the machine, besides the Python installation (readable_paths).
+SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/opt/conda")
+ETC_ENTRIES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "passwd", "group", "nsswitch.conf", "localtime",
+               "timezone", "hosts", "host.conf", "ssl", "ca-certificates", "fonts", "alternatives", "os-release",
+               "matplotlibrc", "mime.types", "locale.alias", "gai.conf")
+DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+GPU_DEVICES = ("nvidia0", "nvidia1", "nvidia2", "nvidia3", "nvidia4", "nvidia5", "nvidia6", "nvidia7",
+               "nvidiactl", "nvidia-uvm", "nvidia-uvm-tools", "nvidia-modeset", "dri")
+PRIVATE_TMP_SIZE = "size=512m"
 
 
 @dataclass(frozen=True)
@@ -204,10 +221,18 @@ class Sandbox:
         return self.cgroup is None
 
     def fresh_workdir(self) -> Path:
-        """An empty private folder for the next submission: 0700, owned by the slot's user."""
+        """An empty private folder for the next submission: 0700, owned by the slot's user.
+
+        Emptied, not made again: the fork server's namespace holds this very folder bound in.
+        """
         self.kill_all()
-        shutil.rmtree(self.workdir, ignore_errors=True)
-        self.workdir.mkdir(mode=0o700, parents=True)
+        self.workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for item in list(self.workdir.iterdir()):
+            if item.is_dir() and not item.is_symlink():
+                shutil.rmtree(item, ignore_errors=True)
+            else:
+                item.unlink(missing_ok=True)
+        os.chmod(self.workdir, 0o700)
         self.give(self.workdir)
         return self.workdir
 
@@ -228,9 +253,14 @@ class Sandbox:
             entry += ["--cgroup", str(self.cgroup.path)]
         for path in self.hidden:
             entry += ["--hide", str(path)]
-        if self.mode.name == "user":
-            entry += ["--expose", str(Path(sys.base_prefix).resolve()),
-                      "--scratch", str(self.workdir.parent / f"mnt-slot-{self.slot}")]
+        if self.mode.name != "none":
+            if cwd and not Path(cwd).resolve().is_relative_to(self.workdir.parent.resolve()):
+                raise ValueError(f"a sandboxed command works in the grading folder, not in {cwd}")
+            for path in dict.fromkeys([self.workdir, cwd or self.workdir]):
+                entry += ["--write", str(path)]
+            for path in readable_paths():
+                entry += ["--read", str(path)]
+            entry += ["--root", str(self.workdir.parent / f"root-slot-{self.slot}")]
         return [*entry, "--", *command]
 
     def memory_exceeded(self, since_oom_kills: int) -> bool:
@@ -264,6 +294,25 @@ def hidden_paths(course_root: Path, source: Path, exchange: Path | None, db_file
     return sorted(set(result))
 
 
+def readable_paths() -> list[Path]:
+    """What a sandboxed kernel may read: system programs and libraries, the parts of /etc that
+    they read, this Python installation (base and virtual environment), the ``autograder``
+    package (an editable install would otherwise bring the whole checkout), and KERAS_HOME."""
+    package = Path(__file__).resolve().parent
+    candidates = [Path(p) for p in SYSTEM_PATHS] + [Path("/etc") / name for name in ETC_ENTRIES]
+    candidates += [Path(p) for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}]
+    candidates += [package, *([Path(os.environ["KERAS_HOME"])] if os.environ.get("KERAS_HOME") else [])]
+    found: list[Path] = []
+    for path in candidates:
+        if path.is_symlink() and path.parent == Path("/"):  # /bin -> usr/bin: made again as a link
+            found.append(path)
+        elif path.exists():
+            found.append(path.resolve() if path.is_dir() else path)
+    found = list(dict.fromkeys(found))
+    return [p for p in found if p.is_symlink() or not any(o != p and not o.is_symlink() and p.is_relative_to(o)
+                                                         for o in found)]
+
+
 # --- inside the sandbox: run as ``python -m autograder.sandbox ... -- COMMAND`` -------------
 
 
@@ -273,44 +322,70 @@ def _check(result: int, what: str) -> None:
         raise OSError(errno, f"{what}: {os.strerror(errno)}")
 
 
-def _hide(paths: list[str]) -> None:
-    libc = _libc()
-    _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount --make-rprivate /")
-    for path in paths:
-        target = path.encode()
-        if os.path.isdir(path):
-            _check(libc.mount(b"tmpfs", target, b"tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV,
-                              b"size=4k,mode=000"), f"hide {path}")
-        elif os.path.exists(path):  # a file (an SQLite gradebook elsewhere): cover it with /dev/null
-            _check(libc.mount(b"/dev/null", target, None, MS_BIND, None), f"hide {path}")
+def _mount(source, target, fstype=None, flags=0, data=None, what="mount") -> None:
+    encode = lambda v: v.encode() if isinstance(v, str) else v  # noqa: E731
+    _check(_libc().mount(encode(source), encode(target), encode(fstype), flags, encode(data)),
+           f"{what} {target}")
 
 
-def _first_closed_ancestor(path: Path) -> Path | None:
-    """The outermost folder on the way to ``path`` that other users may not pass through."""
-    for folder in [*reversed(path.parents), path]:
-        if folder.is_dir() and not folder.stat().st_mode & 0o001:
-            return folder
-    return None
+def _locked_flags(path: str) -> int:
+    """The flags a bind of ``path`` must keep when remounted (a user namespace may not drop them)."""
+    found = os.statvfs(path).f_flag
+    pairs = ((os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC),
+             (os.ST_NOATIME, MS_NOATIME), (os.ST_NODIRATIME, MS_NODIRATIME), (getattr(os, "ST_RELATIME", 4096), MS_RELATIME))
+    return sum(flag for st, flag in pairs if found & st)
 
 
-def _expose(path: str, scratch: str) -> None:
-    """Make ``path`` (the Python installation) reachable for the slot's user in this mount namespace.
-
-    Python may live under a home folder others cannot enter (pyenv in /root). That folder gets an
-    empty tmpfs on top, hiding the rest of it, and only ``path`` is bound back into place.
-    """
-    target = Path(path)
-    closed = _first_closed_ancestor(target)
-    if closed is None:
+def _bind(path: str, root: str, read_only: bool) -> None:
+    """``path`` at the same place under ``root`` (a link stays a link), read-only if asked."""
+    source, target = Path(path), Path(root + path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source.is_symlink() and source.parent == Path("/"):
+        target.symlink_to(os.readlink(source))
         return
+    if source.is_dir():
+        target.mkdir(exist_ok=True)
+    else:
+        target.touch(exist_ok=True)
+    _mount(path, str(target), None, MS_BIND | MS_REC, what="bind")
+    if read_only:
+        _mount(None, str(target), None, MS_REMOUNT | MS_BIND | MS_RDONLY | _locked_flags(path), what="read-only")
+
+
+def _enter_allowlist(root: str, readable: list[str], writable: list[str], hidden: list[str]) -> None:
+    """Make ``root`` a new / holding only what is allowed, then move into it (pivot_root)."""
     libc = _libc()
-    os.makedirs(scratch, exist_ok=True)
-    _check(libc.mount(path.encode(), scratch.encode(), None, MS_BIND | MS_REC, None), f"bind {path}")
-    _check(libc.mount(b"tmpfs", str(closed).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, b"size=64k,mode=755"),
-           f"cover {closed}")
-    target.mkdir(parents=True, exist_ok=True)
-    _check(libc.mount(scratch.encode(), path.encode(), None, MS_BIND | MS_REC, None), f"bind back {path}")
-    libc.umount2(scratch.encode(), 2)  # MNT_DETACH
+    _mount("none", "/", None, MS_REC | MS_PRIVATE, what="make private")
+    os.makedirs(root, exist_ok=True)
+    _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755", what="new root")
+    os.makedirs(root + "/tmp", exist_ok=True)  # first: the private folders may lie under /tmp
+    _mount("tmpfs", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"{PRIVATE_TMP_SIZE},mode=1777", what="private")
+    for path in readable:
+        _bind(path, root, read_only=True)
+    for path in writable:
+        _bind(path, root, read_only=False)
+    for path in hidden:  # the course's own paths, should one sit inside a readable path
+        if os.path.isdir(root + path):
+            _mount("tmpfs", root + path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=000", what="hide")
+        elif os.path.exists(root + path):
+            _mount("/dev/null", root + path, None, MS_BIND, what="hide")
+    os.makedirs(root + "/dev", exist_ok=True)
+    _mount("tmpfs", root + "/dev", "tmpfs", MS_NOSUID, "size=64k,mode=755", what="devices")
+    for name in DEVICES + GPU_DEVICES:
+        if os.path.exists(f"/dev/{name}"):
+            _bind(f"/dev/{name}", root, read_only=False)
+    os.makedirs(root + "/dev/shm", exist_ok=True)
+    _mount("tmpfs", root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"{PRIVATE_TMP_SIZE},mode=1777", what="shm")
+    for name, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+                         ("stderr", "/proc/self/fd/2")):
+        os.symlink(target, f"{root}/dev/{name}")
+    _bind("/proc", root, read_only=False)
+    if os.path.isdir("/sys"):
+        _bind("/sys", root, read_only=True)
+    os.chdir(root)
+    _check(libc.syscall(PIVOT_ROOT, b".", b"."), "pivot_root")  # the old root now lies under the new one
+    _check(libc.umount2(b".", MNT_DETACH), "detach the old root")
+    os.chdir("/")
 
 
 def _enter_namespaces(mode: str) -> None:
@@ -339,9 +414,10 @@ def enter(argv: list[str] | None = None) -> None:
     parser.add_argument("--uid", type=int)
     parser.add_argument("--gid", type=int)
     parser.add_argument("--cgroup")
-    parser.add_argument("--hide", action="append", default=[])
-    parser.add_argument("--expose", help="the Python installation, bound back if its parents are closed")
-    parser.add_argument("--scratch", help="an empty folder for --expose to mount through")
+    parser.add_argument("--hide", action="append", default=[], help="covered, should it be inside a --read path")
+    parser.add_argument("--read", action="append", default=[], help="bound read-only into the new root")
+    parser.add_argument("--write", action="append", default=[], help="bound writable into the new root")
+    parser.add_argument("--root", help="an empty folder to build the new root in")
     parser.add_argument("command", nargs="+")
     args = parser.parse_args(argv)
 
@@ -349,9 +425,8 @@ def enter(argv: list[str] | None = None) -> None:
         Path(args.cgroup, "cgroup.procs").write_text(str(os.getpid()))
     if args.mode != "none":
         _enter_namespaces(args.mode)
-        _hide(args.hide)
-        if args.expose and args.uid is not None:
-            _expose(args.expose, args.scratch)
+        if args.root:
+            _enter_allowlist(args.root, args.read, args.write, args.hide)
     uid = args.uid if args.uid is not None else os.getuid()
     nproc = _process_limit(args.nproc, uid)
     resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))

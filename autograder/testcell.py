@@ -136,6 +136,12 @@ class CellResult:
         return {"text/plain": plain, "text/html": self.html(), RESULT_MIME: self.to_dict()}
 
 
+def is_test_cell(cell) -> bool:
+    """A graded cell that is not the student's answer: its source is the instructor's tests."""
+    nbgrader = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.get("cell_type") == "code" and bool(nbgrader.get("grade")) and not nbgrader.get("solution")
+
+
 def explain_failure(error: BaseException) -> str:
     """The message a student reads for a failed test: the check's own words, or what crashed."""
     if isinstance(error, NotImplementedError) and not str(error):
@@ -149,7 +155,33 @@ def explain_failure(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-KERAS_DEFAULTS = {"floatx": "float32", "image_data_format": "channels_last", "epsilon": 1e-07}
+KERAS_DEFAULTS = {"floatx": "float32", "image_data_format": "channels_last", "epsilon": 1e-07,
+                  "dtype_policy": "float32"}
+
+
+def keras_settings() -> dict:
+    """Keras' global settings that change what a model computes, by name.
+
+    The dtype policy is one of them: new layers follow it, and ``set_floatx`` no longer changes
+    it once a layer has been made (Keras creates the policy from floatx the first time).
+    """
+    import keras
+
+    values = {name: getattr(keras.config, name)() for name in KERAS_DEFAULTS if name != "dtype_policy"}
+    return {**values, "dtype_policy": keras.config.dtype_policy().name}
+
+
+def apply_keras_settings(settings: dict) -> None:
+    """Set the settings ``keras_settings`` gives (unknown names and bad values are left alone)."""
+    import keras
+
+    current = keras_settings()
+    for name, value in settings.items():
+        if name in KERAS_DEFAULTS and current.get(name) != value:
+            try:
+                getattr(keras.config, f"set_{name}")(value)
+            except (ValueError, TypeError):
+                continue
 
 
 @contextlib.contextmanager
@@ -157,15 +189,13 @@ def keras_defaults(seed: int = 0):
     """Keras' default settings and a fixed seed for the block; the notebook's own come back after."""
     import keras
 
-    saved = {name: getattr(keras.config, name)() for name in KERAS_DEFAULTS}
+    saved = keras_settings()
     try:
-        for name, value in KERAS_DEFAULTS.items():
-            getattr(keras.config, f"set_{name}")(value)
+        apply_keras_settings(KERAS_DEFAULTS)
         keras.utils.set_random_seed(seed)
         yield
     finally:
-        for name, value in saved.items():
-            getattr(keras.config, f"set_{name}")(value)
+        apply_keras_settings(saved)
 
 
 @contextlib.contextmanager

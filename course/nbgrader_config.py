@@ -5,10 +5,10 @@ import os
 from pathlib import Path
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+from nbgrader.preprocessors import GetGrades
 
 from autograder.course import load_course
-from autograder.feedback import ResultsSummary, ScrubTracebacks
+from autograder.feedback import ClearHiddenTestCells, JudgeResultsOnly, ResultsSummary, ScrubTracebacks
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 course = load_course(Path(__file__).resolve().parent)
@@ -22,6 +22,7 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 # Training cells take seconds on a GPU but can take minutes on a shared CPU grader.
 c.Execute.timeout = 600
 
-# Feedback goes to students: no hidden-test source, no tracebacks that quote it.
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, ScrubTracebacks, ResultsSummary,
+# Feedback goes to students: no hidden-test source, no tracebacks that quote it. keras-course
+# feedback runs these whatever this says (autograder/feedback.py); plain nbgrader reads this list.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTestCells, JudgeResultsOnly, ScrubTracebacks, ResultsSummary,
                                     CSSHTMLHeaderPreprocessor]

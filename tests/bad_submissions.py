@@ -176,16 +176,16 @@ def bad_corpus(snoop_paths: list[str]) -> dict[str, Bad]:
         "huge-output": Bad(_answer("build_lenet5", "for _ in range(40):\n    print('x' * 2**20)\n"), "output of cell"),
         "reads-outside": Bad(_answer("build_lenet5", SNOOP % (snoop_paths,)), ""),
         "network": Bad(_answer("build_lenet5", NETWORK), ""),
-        "fake-check": Bad(_answer("build_lenet5", FAKE_CHECK), "grading code was replaced"),
-        "fake-helpers": Bad(_answer("build_lenet5", FAKE_HELPERS), "grading code was replaced"),
+        "fake-check": Bad(_answer("build_lenet5", FAKE_CHECK), ""),  # the judge has its own check
+        "fake-helpers": Bad(_answer("build_lenet5", FAKE_HELPERS), ""),
         "kills-fork-server": Bad(_answer("build_lenet5", ATTACK_FORK_SERVER % "SIGKILL"), ""),
         "stops-fork-server": Bad(_answer("build_lenet5", ATTACK_FORK_SERVER % "SIGSTOP"), ""),
     }
 
 
 def write_submission(course_root: Path, student: str, nb, filename: str = f"{CHAPTER}.ipynb",
-                     timestamp: str = "2027-02-10 12:00:00.000000 UTC") -> Path:
-    folder = course_root / "submitted" / student / CHAPTER
+                     timestamp: str = "2027-02-10 12:00:00.000000 UTC", chapter: str = CHAPTER) -> Path:
+    folder = course_root / "submitted" / student / chapter
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.ipynb"):
         old.unlink()

@@ -8,9 +8,9 @@ unallocated (models built for their shapes only, without drawing their weights).
 """
 
 from .architecture import (
-    MAX_OR_AVERAGE, NONLINEAR, OPTIONAL, LayerSpec, assert_input_shape, assert_layers,
+    ASPECTS, MAX_OR_AVERAGE, NONLINEAR, OPTIONAL, LayerSpec, assert_input_shape, assert_layers,
     assert_matches_spec, assert_output_shape, assert_param_count, assert_same_architecture,
-    assert_weight_layers, build_reference, conv, count_weight_layers, dense, dropout,
+    assert_spec_aspect, assert_weight_layers, build_reference, conv, count_weight_layers, dense, dropout,
     first_difference, flatten, pool,
 )
 from .arrays import assert_array_matches, call_cleanly, first_mismatch

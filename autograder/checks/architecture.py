@@ -254,6 +254,61 @@ def assert_matches_spec(model, spec: list[LayerSpec], input_shape) -> None:
     _compare(model, spec, reference)
 
 
+# The aspects of an architecture that ``assert_spec_aspect`` judges one at a time, so that one
+# wrong hyper-parameter costs the share of that aspect and not the whole exercise.
+ASPECTS = ("layers", "settings", "shapes", "params")
+
+
+def assert_spec_aspect(model, spec: list[LayerSpec], input_shape, aspect: str) -> None:
+    """One aspect of ``assert_matches_spec``:
+
+    * ``layers``: the kinds of layer, in order (a missing or extra layer fails here);
+    * ``settings``: each layer's hyper-parameters (filters, units, kernels, strides, padding,
+      rates, activations), for layers in the expected places;
+    * ``shapes``: the input shape and every layer's output shape;
+    * ``params``: every layer's parameter count, and so the total.
+    """
+    if aspect not in ASPECTS:
+        raise ValueError(f"aspect must be one of {ASPECTS}, got {aspect!r}")
+    check_is_model(model)
+    found = summarize(model)
+    if aspect == "layers":
+        kinds_only = [LayerSpec(s.kind, batch_norm=s.batch_norm if _requires_batch_norm(s) else OPTIONAL)
+                      for s in spec]
+        _compare(model, kinds_only, None)
+        return
+    if aspect == "settings":
+        aligned = [(f, s) for f, s in zip(found, spec) if f.kind in s.kinds]
+        if not aligned:
+            raise CheckError("no layer is where the exercise puts it, so no setting can be checked")
+        for summary, expected in aligned:
+            problem = first_difference(summary, expected)
+            if problem:
+                raise CheckError(problem)
+        if len(aligned) < len(spec):
+            raise CheckError(f"only {len(aligned)} of {len(spec)} layers are where the exercise puts them; "
+                             "their settings are right, the others cannot be checked")
+        return
+    with unallocated_weights():
+        reference = summarize(build_reference(spec, input_shape))
+    if aspect == "shapes":
+        assert_input_shape(model, input_shape)
+        expected = [r.output_shape for r in reference]
+        shapes = [f.output_shape for f in found]
+        if shapes != expected:
+            index = next((i for i, (a, b) in enumerate(zip(shapes, expected)) if a != b), min(len(shapes), len(expected)))
+            if index < min(len(shapes), len(expected)):
+                raise CheckError(f"layer {found[index].index} ({found[index].describe()}): expected output shape "
+                                 f"{expected[index]}, found {shapes[index]}")
+            raise CheckError(f"expected {len(expected)} layer outputs, found {len(shapes)}; the last one should "
+                             f"be {expected[-1]}, found {shapes[-1] if shapes else 'none'}")
+        return
+    total, expected_total = sum(f.params for f in found), sum(r.params for r in reference)
+    if total != expected_total:
+        raise CheckError(f"the model has {total:,} parameters, expected {expected_total:,} "
+                         f"({abs(total - expected_total):,} {'more' if total > expected_total else 'fewer'})")
+
+
 def assert_same_architecture(model, reference, ignore=("Dropout",)) -> None:
     """Same layers, shapes and parameters as a reference model (e.g. keras.applications.VGG16).
 

@@ -18,16 +18,18 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import json
 import time
 from queue import Empty
 
 import nbformat
+from nbclient.exceptions import DeadKernelError
 
 from .. import wire
 from ..remote import Bridge, ProbeFailed, RemoteObject
 from ..student import check_through
-from ..testcell import CellResult, no_output
+from ..testcell import CellResult, apply_keras_settings, keras_settings, no_output
 
 MODULE_TYPES = ("builtins.module",)
 
@@ -93,16 +95,26 @@ PROBE_CODE = "__import__('autograder.probes', fromlist=['serve']).serve({request
 
 
 class KernelBridge(Bridge):
-    """Probes over the Jupyter protocol, to the kernel an nbclient executor is running."""
+    """Probes over the Jupyter protocol, to the kernel an nbclient executor is running.
 
-    def __init__(self, client, kernel_manager, deadline: float):
+    ``deadline`` (monotonic seconds) is when the cell being judged must be done: a probe still
+    running then is interrupted and fails, and later probes of that cell fail at once. A kernel
+    that died makes every later probe fail; ``dead`` tells the executor.
+    """
+
+    def __init__(self, client, kernel_manager, deadline: float = float("inf")):
         super().__init__()
         self.client, self.km = client, kernel_manager
-        self.deadline = deadline  # monotonic time by which the current cell must be judged
+        self.deadline = deadline
+        self.dead = False
 
     def send(self, request_text: str) -> str:
         from jupyter_core.utils import run_sync
 
+        if self.dead:
+            raise DeadKernelError("the kernel died")
+        if time.monotonic() >= self.deadline:
+            raise ProbeFailed("no time left: the student's code did not finish in time")
         return run_sync(self._send)(request_text)
 
     async def _send(self, request_text: str) -> str:
@@ -118,8 +130,7 @@ class KernelBridge(Bridge):
                 message = await self.client.get_iopub_msg(timeout=min(remaining, 1.0))
             except Empty:
                 if not await self.km.is_alive():
-                    from nbclient.exceptions import DeadKernelError
-
+                    self.dead = True
                     raise DeadKernelError("the kernel died") from None
                 continue
             if message.get("parent_header", {}).get("msg_id") != msg_id:
@@ -154,3 +165,29 @@ class KernelBridge(Bridge):
                     return
         except Exception:  # noqa: BLE001 - a kernel that will not stop is killed by the watchdog
             return
+
+
+def judged_outputs(source: str, bridge: Bridge) -> list:
+    """A graded test cell judged through ``bridge``: its result, or one error that scores 0.
+
+    The judge's Keras settings are the same before and after; so are the kernel's (begin_cell
+    and end_cell), whatever the cell's tests set while they ran.
+    """
+    saved = keras_settings()
+    try:
+        with no_output():
+            bridge.request("begin_cell")
+        try:
+            result = run_test_cell(source, bridge)
+        finally:
+            with no_output(), contextlib.suppress(Exception):
+                bridge.request("end_cell")
+    except KeyboardInterrupt:
+        raise
+    except (ProbeFailed, DeadKernelError) as error:
+        return error_outputs("ProbeFailed", str(error))
+    except Exception as error:  # noqa: BLE001 - the cell broke outside its tests: it earns nothing
+        return error_outputs(type(error).__name__, str(error) or type(error).__name__)
+    finally:
+        apply_keras_settings(saved)
+    return result_outputs(result)
