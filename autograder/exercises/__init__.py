@@ -3,7 +3,8 @@
 Each chapter module (``ch05_cnn.py``, ...) decorates plain functions with ``@public_test("id")``.
 A test asks for what it needs from the student's notebook by naming it as a parameter, the way
 pytest asks for fixtures: ``def layers_at_defaults(build_lenet5): ...``. Hidden tests are not
-here: they live only in the instructor's notebooks under source/.
+here: they live only in the instructor's notebooks under source/, and the helpers only they use in
+autograder/grading/hidden/, which students' images do not hold. Helpers here may be shared with them.
 """
 
 from __future__ import annotations

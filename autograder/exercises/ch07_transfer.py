@@ -2,7 +2,9 @@
 
 They check the defaults the exercise text states, on a tiny base model built here. The hidden
 tests (in the instructor's notebook only) reuse the helpers below on other bases (Sequential
-ones included), other class counts, other n and other learning rates.
+ones included), other class counts, other n and other learning rates; what only they use (fits,
+snapshots of the base's variables) is in autograder/grading/hidden/ch07_transfer.py, which
+students' images do not hold.
 
 A transfer model is read by what it holds, not by how it was written: its variables that are
 also the base's are "the base", every other variable is "the head". So a flat model (the base's
@@ -88,12 +90,14 @@ def _ids(variables) -> set:
     return {_key(v) for v in variables}
 
 
-_links: dict[int, list] = {}  # id(model) -> [(model variable, base variable)], see link_to_base
+# id(model) -> [(model variable, base variable)], see link_to_base; read by the hidden tests' fit_briefly
+_links: dict[int, list] = {}
 
 
 def link_to_base(model, base_model):
-    """Remember which of ``model``'s variables hold the base's feature layers' values, so that
-    ``fit_briefly(model)`` moves the base's variables too, as it would if they were shared."""
+    """Remember which of ``model``'s variables hold the base's feature layers' values, so that the
+    hidden tests' ``fit_briefly(model)`` (autograder/grading/hidden/ch07_transfer.py) moves the
+    base's variables too, as it would if they were shared."""
     base = {_key(v): v for layer in feature_layers(base_model) for v in layer.weights}
     _links[id(model)] = [(v, base[_key(v)]) for v in model.weights if _key(v) in base and base[_key(v)] is not v]
     return model
@@ -239,60 +243,6 @@ def unfrozen(build_transfer_model, unfreeze_top_layers, base_model, n: int, num_
     if not isinstance(result, keras.Model):
         raise CheckError(f"unfreeze_top_layers(model, {n}) should return the keras.Model, got {type(result).__name__}")
     return result
-
-
-def snapshot(layers_) -> dict:
-    """Every variable (weights and BatchNormalization statistics) of these layers, as NumPy copies."""
-    return {(layer.name, i): np.array(v) for layer in layers_ for i, v in enumerate(layer.weights)}
-
-
-def moved(layers_, before: dict) -> list[tuple]:
-    """(layer, variable name) for each variable of these layers that changed since ``before``."""
-    return [(layer, getattr(v, "name", str(i))) for layer in layers_ for i, v in enumerate(layer.weights)
-            if not np.array_equal(np.array(v), before[(layer.name, i)])]
-
-
-def assert_moves_exactly(layers_, before: dict, expected_layers, what: str, section: str) -> None:
-    """Among these layers, exactly ``expected_layers`` changed (each at least one variable)."""
-    changed = moved(layers_, before)
-    wrong = [f"{layer.name} ({_kind(layer)}) {name}" for layer, name in changed if layer not in expected_layers]
-    batch_norm = [text for text in wrong if "BatchNormalization" in text]
-    if batch_norm:
-        raise CheckError(
-            f"{what} changed {batch_norm}: BatchNormalization layers must stay frozen, weights and moving "
-            f"statistics alike (trainable=False also runs them in inference mode) (reread {SECTION_BN})")
-    if wrong:
-        raise CheckError(f"{what} changed {wrong}, which should stay frozen (reread {section})")
-    still = [f"{layer.name} ({_kind(layer)})" for layer in expected_layers
-             if not any(layer is changed_layer for changed_layer, _ in changed)]
-    if still:
-        raise CheckError(f"{what} left {still} unchanged: the unfrozen layers should train (reread {section})")
-
-
-def fit_briefly(model, learning_rate: float = 1e-2, samples: int = 8, seed: int = 0):
-    """Compile with Adam and fit one epoch on a handful of random samples, eagerly (fast for tiny data)."""
-    import keras
-
-    rng = np.random.default_rng(seed)
-    shape = tuple(model.inputs[0].shape[1:])
-    classes = int(model.outputs[0].shape[-1])
-    x = rng.random((samples, *shape), dtype=np.float32)
-    y = rng.integers(0, classes, size=samples)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
-                  run_eagerly=True)
-    model.fit(x, y, epochs=1, batch_size=4, shuffle=False, verbose=0)
-    for variable, base_variable in _links.get(id(model), []):
-        base_variable.assign(variable.value)
-
-
-def assert_value_error(call, what: str, why: str) -> None:
-    try:
-        call()
-    except ValueError:
-        return
-    except Exception as error:  # noqa: BLE001 - the wrong kind of error is the failure
-        raise CheckError(f"{what} raised {type(error).__name__}, expected ValueError: {why}") from None
-    raise CheckError(f"{what} should raise ValueError: {why}")
 
 
 def check_split(split_digits, x, y, what: str) -> None:

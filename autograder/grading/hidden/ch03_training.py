@@ -1,0 +1,14 @@
+"""Chapter 3's hidden-test helpers (grader only; the shared ones stay in autograder/exercises/ch03_training.py)."""
+
+from __future__ import annotations
+
+from ...checks.raises import assert_raises
+from ...exercises.ch03_training import TASK_SECTION, task_model
+
+
+def assert_rejects(compile_for_task, task: str, activation: str, units: int = 3) -> None:
+    """compile_for_task raises ValueError for a model whose output activation does not fit ``task``."""
+    model = task_model(activation, units)
+    assert_raises(lambda: compile_for_task(model, task),
+                  f"compile_for_task(<model with a {activation} output>, {task!r}), an output that does not "
+                  "fit the task,", section=f'"{TASK_SECTION}"')
