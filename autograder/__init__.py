@@ -6,7 +6,7 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str):
-    # Imported on first use: the sandbox's entry (python -m autograder.sandbox) must start with one
+    # Imported on first use: the sandbox's entry (python -m autograder.grading.sandbox) must start with one
     # thread, which unshare(CLONE_NEWUSER) requires, and numpy's thread pools would break that.
     if name == "check":
         from .student import check

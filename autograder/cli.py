@@ -80,7 +80,7 @@ def _hub(args) -> int:
 
 
 def _feedback(args) -> int:
-    from .feedback_cmd import generate_feedback
+    from .grading.feedback_cmd import generate_feedback
 
     course = load_course(args.course)
     files = generate_feedback(course, args.assignment, args.student or None, release=args.release)
@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     hub.add_argument("--port", type=int, help="the hub's port (default: HUB_PORT, else 8000)")
     hub.set_defaults(run=_hub)
 
-    from .grade import add_parser as add_grade_parser  # keras-course grade: its options live with it
+    from .grading.grade import add_parser as add_grade_parser  # keras-course grade: its options live with it
     add_grade_parser(commands)
     return parser
 

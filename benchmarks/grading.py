@@ -35,7 +35,7 @@ os.environ.setdefault("KERAS_COURSE_DATA", "digits")
 
 from autograder.assign import release  # noqa: E402
 from autograder.course import load_course  # noqa: E402
-from autograder.sandbox import process_tree_rss  # noqa: E402
+from autograder.grading.sandbox import process_tree_rss  # noqa: E402
 from bad_submissions import partly_correct  # noqa: E402
 from conftest import copy_course  # noqa: E402
 from notebook_times import cell_seconds  # noqa: E402 (this folder: the script's own)

@@ -8,7 +8,7 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import GetGrades
 
 from autograder.course import load_course
-from autograder.feedback import ClearHiddenTestCells, JudgeResultsOnly, ResultsSummary, ScrubTracebacks
+from autograder.grading.feedback import ClearHiddenTestCells, JudgeResultsOnly, ResultsSummary, ScrubTracebacks
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 course = load_course(Path(__file__).resolve().parent)
@@ -23,6 +23,6 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.Execute.timeout = 600
 
 # Feedback goes to students: no hidden-test source, no tracebacks that quote it. keras-course
-# feedback runs these whatever this says (autograder/feedback.py); plain nbgrader reads this list.
+# feedback runs these whatever this says (autograder/grading/feedback.py); plain nbgrader reads this list.
 c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTestCells, JudgeResultsOnly, ScrubTracebacks, ResultsSummary,
                                     CSSHTMLHeaderPreprocessor]

@@ -15,7 +15,7 @@ COPY requirements.txt requirements-course.txt requirements-hub.txt pyproject.tom
 COPY autograder/ autograder/
 COPY docker/package-readme.md README.md
 # The notebooks run in a python3 kernel of this environment. The grading sandbox
-# (autograder/sandbox.py) needs unshare and useradd, which the Ubuntu base has: checked here.
+# (autograder/grading/sandbox.py) needs unshare and useradd, which the Ubuntu base has: checked here.
 RUN pip install --no-cache-dir -r requirements.txt . \
     && python -m ipykernel install --sys-prefix --name python3 \
     && command -v unshare && command -v useradd \

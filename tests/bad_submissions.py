@@ -136,7 +136,7 @@ autograder.checks.assert_matches_spec = lambda *args, **kwargs: None
 numpy.testing.assert_allclose = lambda *args, **kwargs: None
 '''
 
-# A kernel forked by the slot's fork server (autograder/kernel_forkserver.py) tries to reach it.
+# A kernel forked by the slot's fork server (autograder/grading/kernel_forkserver.py) tries to reach it.
 ATTACK_FORK_SERVER = '''
 import os, signal
 _server = os.getppid()

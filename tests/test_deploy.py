@@ -190,6 +190,30 @@ def test_copied_requirements_bring_the_files_they_include(dockerfile):
                 assert line.split()[1] in copied, f"{dockerfile.name}: {name} includes {line.split()[1]}"
 
 
+def student_package_files() -> list[str]:
+    """The autograder files the student image installs: what its COPY brings from the build
+    context, less what a RUN removes before ``pip install`` (read from the Dockerfile)."""
+    steps = instructions(DOCKER / "student.Dockerfile")
+    copied = [f for f in context_files(ROOT, ROOT_RULES) if f.startswith("autograder/")]
+    assert any(name == "COPY" and args.split()[0] == "autograder/" for name, args in steps)
+    install = next(args for name, args in steps if name == "RUN" and "pip install" in args)
+    before_install = install.split("pip install")[0]
+    removed = re.findall(r"rm -rf ((?:autograder/[\w/]+\s*)+)", before_install)
+    gone = [path for group in removed for path in group.split()]
+    return [f for f in copied if not any(f == g or f.startswith(g.rstrip("/") + "/") for g in gone)]
+
+
+def test_the_student_image_carries_no_grading_code_and_no_hidden_helper():
+    files = student_package_files()
+    assert "autograder/student.py" in files and "autograder/probes.py" in files
+    assert any(f.startswith("autograder/exercises/") for f in files)
+    assert not [f for f in files if f.startswith("autograder/grading/")]
+    hidden_helpers = [p.name for p in (ROOT / "autograder" / "grading" / "hidden").glob("ch*.py")]
+    assert hidden_helpers  # they exist, and only the grader's checkout has them
+    for name in hidden_helpers:
+        assert f"autograder/exercises/{name}" in files  # the public half of each chapter ships
+
+
 def test_the_scan_catches_what_it_must(tmp_path):
     """The same scan over a checkout where things went wrong."""
     files = {

@@ -3,7 +3,7 @@
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from autograder.feedback import ScrubTracebacks
+from autograder.grading.feedback import ScrubTracebacks
 
 
 def graded_cell(source, traceback):
@@ -44,7 +44,7 @@ def test_bare_not_implemented_error_says_what_to_do():
 
 
 def test_test_cells_show_the_judges_result_only_and_no_hidden_region():
-    from autograder.feedback import ClearHiddenTestCells, JudgeResultsOnly
+    from autograder.grading.feedback import ClearHiddenTestCells, JudgeResultsOnly
 
     cell = graded_cell("# visible\n### BEGIN HIDDEN TESTS\nSECRET_CALL()\n### END HIDDEN TESTS", [])
     cell.outputs = [new_output("stream", name="stdout", text="SECRET printed by the kernel"),
@@ -60,7 +60,7 @@ def test_test_cells_show_the_judges_result_only_and_no_hidden_region():
 
 
 def test_a_test_cell_with_unpaired_markers_shows_no_source():
-    from autograder.feedback import ClearHiddenTestCells
+    from autograder.grading.feedback import ClearHiddenTestCells
 
     cell = graded_cell("### BEGIN HIDDEN TESTS\nSECRET_CALL()", [])
     nb, _ = ClearHiddenTestCells().preprocess(new_notebook(cells=[cell]), {})
@@ -68,7 +68,7 @@ def test_a_test_cell_with_unpaired_markers_shows_no_source():
 
 
 def test_keras_course_feedback_runs_its_preprocessors_whatever_the_config_lists():
-    from autograder.feedback import FEEDBACK_PREPROCESSORS, feedback_preprocessors
+    from autograder.grading.feedback import FEEDBACK_PREPROCESSORS, feedback_preprocessors
 
     assert feedback_preprocessors([])[:len(FEEDBACK_PREPROCESSORS)] == list(FEEDBACK_PREPROCESSORS)
     kept = feedback_preprocessors(["nbgrader.preprocessors.ClearHiddenTests", "my.course.Stylesheet"])

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from autograder.cli import main
-from autograder.grade import GradeResult, Shard, summary_table
-from autograder.sandbox import Limits, Mode, Sandbox, hidden_paths, process_tree_rss
+from autograder.grading.grade import GradeResult, Shard, summary_table
+from autograder.grading.sandbox import Limits, Mode, Sandbox, hidden_paths, process_tree_rss
 from conftest import COURSE
 
 
@@ -61,13 +61,13 @@ def test_hidden_paths_never_hide_python_or_the_work_folder(tmp_path):
 def test_sandbox_command_enters_the_sandbox_first(tmp_path):
     box = Sandbox(0, Limits(), Mode("none"), [tmp_path / "secret"], tmp_path)
     command = box.wrap(["python", "-m", "ipykernel_launcher"])
-    assert command[1:3] == ["-m", "autograder.sandbox"]
+    assert command[1:3] == ["-m", "autograder.grading.sandbox"]
     assert command[-3:] == ["python", "-m", "ipykernel_launcher"]
     assert ["--hide", str(tmp_path / "secret")] == command[command.index("--hide"):command.index("--hide") + 2]
 
 
 def test_sandbox_entry_applies_limits_without_namespaces(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "autograder.sandbox", "--mode", "none", "--cwd", str(tmp_path),
+    done = subprocess.run([sys.executable, "-m", "autograder.grading.sandbox", "--mode", "none", "--cwd", str(tmp_path),
                            "--nproc", "4000", "--fsize", "1000", "--", sys.executable, "-c",
                            "import os, resource; print(os.getcwd(), resource.getrlimit(resource.RLIMIT_FSIZE)[0])"],
                           capture_output=True, text=True, timeout=60)
@@ -94,7 +94,7 @@ def test_grading_job_maps_its_completion_index_to_the_shard_and_reads_the_db_url
 
 
 def test_two_runs_on_one_machine_never_share_a_slot(tmp_path):
-    from autograder.grade import claim_slots
+    from autograder.grading.grade import claim_slots
 
     first, second = claim_slots(2, tmp_path), claim_slots(2, tmp_path)
     assert [h.slot for h in first] == [0, 1] and [h.slot for h in second] == [2, 3]

@@ -13,7 +13,7 @@ import pytest
 from autograder.assign import release
 from autograder.course import load_course
 from autograder.nbgrader_cmd import run_nbgrader
-from autograder.sandbox import detect_mode
+from autograder.grading.sandbox import detect_mode
 from bad_submissions import CHAPTER, bad_corpus, well_behaved, write_submission
 from conftest import copy_course
 

@@ -9,8 +9,8 @@ import pytest
 
 from autograder.assign import release
 from autograder.course import load_course
-from autograder.grade import load_nbgrader_app
-from autograder.gradebook_steps import Gradebooks
+from autograder.grading.grade import load_nbgrader_app
+from autograder.grading.gradebook_steps import Gradebooks
 from bad_submissions import CHAPTER, bad_corpus, write_submission
 from conftest import copy_course
 

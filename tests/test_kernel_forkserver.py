@@ -1,4 +1,4 @@
-"""Warm kernels forked from a slot's fork server (autograder/kernel_forkserver.py), and what happens
+"""Warm kernels forked from a slot's fork server (autograder/grading/kernel_forkserver.py), and what happens
 when the server cannot start, is killed or is stopped: the worker always gets a working kernel."""
 
 import asyncio
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grade import claim_slots
-from autograder.grade_worker import ForkedKernelManager, KernelSource, SandboxedKernelManager, shutdown
-from autograder.kernel_forkserver import process_state, forkable
-from autograder.sandbox import Limits, Mode, Sandbox, detect_mode
+from autograder.grading.grade import claim_slots
+from autograder.grading.worker import ForkedKernelManager, KernelSource, SandboxedKernelManager, shutdown
+from autograder.grading.kernel_forkserver import process_state, forkable
+from autograder.grading.sandbox import Limits, Mode, Sandbox, detect_mode
 
 pytestmark = pytest.mark.slow  # each server imports TensorFlow once (a few seconds)
 

@@ -10,7 +10,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder.cli import main
 from autograder.course import CourseError, load_course
-from autograder.feedback import summary_markdown
+from autograder.grading.feedback import summary_markdown
 from autograder.nbgrader_cmd import run_nbgrader
 from autograder.report import build_report, item_analysis
 from conftest import COURSE

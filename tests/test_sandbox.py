@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox import Limits, Mode, Sandbox, detect_mode, readable_paths
+from autograder.grading.sandbox import Limits, Mode, Sandbox, detect_mode, readable_paths
 
 REPO = Path(__file__).resolve().parent.parent
 MODE = detect_mode()
@@ -25,7 +25,8 @@ def seen(path):
 import keras  # the installation works as it is
 print(json.dumps({"root": seen("/"), "tmp": seen("/tmp"), "home": seen(os.path.expanduser("~")),
                   "checkout": seen(sys.argv[1]), "source": seen(sys.argv[2]), "decoy": os.path.exists(sys.argv[3]),
-                  "autograder": os.path.isfile(sys.argv[4]), "cwd": os.getcwd()}))
+                  "autograder": os.path.isfile(sys.argv[4]), "helpers": os.path.exists(sys.argv[5]),
+                  "cwd": os.getcwd()}))
 """
 
 
@@ -60,7 +61,8 @@ def test_the_kernel_sees_only_the_allowlist(tmp_path):
     try:
         box.fresh_workdir()
         command = box.wrap([sys.executable, "-c", LOOK, str(REPO), str(REPO / "source"), str(decoy),
-                            str(REPO / "autograder" / "probes.py")])
+                            str(REPO / "autograder" / "probes.py"),
+                            str(REPO / "autograder" / "grading" / "hidden" / "ch01_setup.py")])
         done = subprocess.run(command, capture_output=True, text=True, timeout=120,
                               env={"PATH": "/usr/bin:/bin", "HOME": str(box.workdir), "TF_CPP_MIN_LOG_LEVEL": "3"})
     finally:
@@ -71,6 +73,7 @@ def test_the_kernel_sees_only_the_allowlist(tmp_path):
     # the private /tmp holds the way to the kernel's own folder, nothing else
     assert all(box.workdir.is_relative_to(Path("/tmp") / name) for name in seen["tmp"])
     assert not seen["decoy"] and seen["autograder"]
+    assert not seen["helpers"]  # the hidden tests' helpers are the grader's alone
     assert seen["checkout"] == sorted(p for p in ("autograder", ".venv") if (REPO / p).exists()
                                       and any(r == REPO / p or r.is_relative_to(REPO / p) for r in readable_paths()))
     assert seen["source"] == "FileNotFoundError"

@@ -25,7 +25,7 @@ NOTEBOOKS = sorted(SOURCE.glob("ch*/ch*.ipynb"))
 HIDDEN_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS\n(.*?)^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
 
 # The grader's entry points: the only modules outside autograder/grading/ that may import it.
-GRADER_SIDE = {"cli.py", "grade.py", "grade_worker.py", "gradebook_steps.py"}
+GRADER_SIDE = {"cli.py"}
 
 
 def _python(source: str) -> ast.Module:

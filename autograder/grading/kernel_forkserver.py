@@ -2,7 +2,7 @@
 
 Every notebook starts the same way: a Python process, ipykernel, then numpy, matplotlib,
 TensorFlow and Keras, about half of what a short notebook costs. A grading slot starts one fork
-server (``python -m autograder.kernel_forkserver``, inside the slot's sandbox, as the slot's user)
+server (``python -m autograder.grading.kernel_forkserver``, inside the slot's sandbox, as the slot's user)
 that pays this once. For each submission the worker asks it for a kernel; the server forks, and
 the child becomes an ordinary ipykernel (``ipykernel_launcher -f CONNECTION_FILE``) in the
 submission's fresh private folder, with a fresh random state and the kernel's own environment.
@@ -215,7 +215,7 @@ class ForkServer:
         self._exited = threading.Condition()
         with open(log, "a") as stderr:
             self.process = subprocess.Popen(
-                sandbox.wrap([python, "-m", "autograder.kernel_forkserver"], cwd=home),
+                sandbox.wrap([python, "-m", "autograder.grading.kernel_forkserver"], cwd=home),
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
                 env={**env, "HOME": str(home), "TMPDIR": str(home)})
         threading.Thread(target=self._read, daemon=True).start()

@@ -2,7 +2,7 @@
 
 A ``Sandbox`` is one grading slot. Before each submission it gets a fresh private folder (0700,
 owned by the slot's user); ``wrap()`` turns a kernel command line into one that enters the sandbox
-first (``python -m autograder.sandbox ... -- KERNEL COMMAND``), and ``kill_all()`` ends whatever
+first (``python -m autograder.grading.sandbox ... -- KERNEL COMMAND``), and ``kill_all()`` ends whatever
 the submission left running. Three modes, the strongest this machine allows (see ``detect_mode``):
 
 * ``user`` (grader runs as root): a dedicated user per slot (``kc-grade-<n>``, created once with
@@ -52,6 +52,7 @@ DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 GPU_DEVICES = ("nvidia0", "nvidia1", "nvidia2", "nvidia3", "nvidia4", "nvidia5", "nvidia6", "nvidia7",
                "nvidiactl", "nvidia-uvm", "nvidia-uvm-tools", "nvidia-modeset", "dri")
 PRIVATE_TMP_SIZE = "size=512m"
+HIDDEN_HELPERS = Path(__file__).resolve().parent / "hidden"
 
 
 @dataclass(frozen=True)
@@ -244,14 +245,14 @@ class Sandbox:
 
     def wrap(self, command: list[str], cwd: Path | None = None) -> list[str]:
         """The command line that enters this sandbox, then runs ``command`` in ``cwd`` (default: the private folder)."""
-        entry = [sys.executable, "-m", "autograder.sandbox", "--mode", self.mode.name,
+        entry = [sys.executable, "-m", "autograder.grading.sandbox", "--mode", self.mode.name,
                  "--cwd", str(cwd or self.workdir), "--nproc", str(self.limits.max_processes),
                  "--fsize", str(self.limits.max_file_bytes)]
         if self.user:
             entry += ["--uid", str(self.user.pw_uid), "--gid", str(self.user.pw_gid)]
         if self.cgroup:
             entry += ["--cgroup", str(self.cgroup.path)]
-        for path in self.hidden:
+        for path in [*self.hidden, HIDDEN_HELPERS]:  # the hidden tests' helpers: graders only
             entry += ["--hide", str(path)]
         if self.mode.name != "none":
             if cwd and not Path(cwd).resolve().is_relative_to(self.workdir.parent.resolve()):
@@ -286,7 +287,7 @@ def hidden_paths(course_root: Path, source: Path, exchange: Path | None, db_file
     """What a kernel must not read: the course (gradebook, submissions), source/, the exchange."""
     paths = [course_root, source, *(p for p in (exchange, db_file) if p)]
     # Never hide the folder the kernels work in, nor the Python they run on.
-    keep = [workdir_top.resolve(), Path(sys.prefix).resolve(), Path(__file__).resolve().parent]
+    keep = [workdir_top.resolve(), Path(sys.prefix).resolve(), Path(__file__).resolve().parent.parent]
     result = []
     for path in (p.resolve() for p in paths):
         if path.exists() and not any(k == path or k.is_relative_to(path) for k in keep):
@@ -298,7 +299,7 @@ def readable_paths() -> list[Path]:
     """What a sandboxed kernel may read: system programs and libraries, the parts of /etc that
     they read, this Python installation (base and virtual environment), the ``autograder``
     package (an editable install would otherwise bring the whole checkout), and KERAS_HOME."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     candidates = [Path(p) for p in SYSTEM_PATHS] + [Path("/etc") / name for name in ETC_ENTRIES]
     candidates += [Path(p) for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}]
     candidates += [package, *([Path(os.environ["KERAS_HOME"])] if os.environ.get("KERAS_HOME") else [])]
@@ -313,7 +314,7 @@ def readable_paths() -> list[Path]:
                                                          for o in found)]
 
 
-# --- inside the sandbox: run as ``python -m autograder.sandbox ... -- COMMAND`` -------------
+# --- inside the sandbox: run as ``python -m autograder.grading.sandbox ... -- COMMAND`` -------------
 
 
 def _check(result: int, what: str) -> None:
@@ -406,7 +407,7 @@ def _process_limit(nproc: int, uid: int) -> int:
 
 
 def enter(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m autograder.sandbox")
+    parser = argparse.ArgumentParser(prog="python -m autograder.grading.sandbox")
     parser.add_argument("--mode", choices=("user", "userns", "none"), required=True)
     parser.add_argument("--cwd", required=True)
     parser.add_argument("--nproc", type=int, required=True)

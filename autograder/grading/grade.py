@@ -27,7 +27,7 @@ from collections import deque
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from .course import Course, CourseError
+from ..course import Course, CourseError
 from .sandbox import Limits, Mode, detect_mode, hidden_paths
 
 
@@ -97,7 +97,7 @@ class Worker:
     def __init__(self, slot: int, settings: dict, events: queue.Queue):
         self.slot, self.job = slot, None
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "autograder.grade_worker", "--settings", json.dumps({**settings, "slot": slot})],
+            [sys.executable, "-m", "autograder.grading.worker", "--settings", json.dumps({**settings, "slot": slot})],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         threading.Thread(target=self._read, args=(events,), daemon=True).start()
 
@@ -400,7 +400,7 @@ def _private_paths(course: Course, app) -> tuple[Path, Path, Path, Path | None]:
 
 def run(args) -> int:
     """The CLI verb: progress on stderr, the table on stdout; exit 1 if any submission failed."""
-    from .course import load_course
+    from ..course import load_course
 
     course = load_course(args.course)
     course.chapter(args.assignment)  # an unknown one: a CourseError that names the known chapters

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .course import Course, CourseError
-from .nbgrader_cmd import run_nbgrader
+from ..course import Course, CourseError
+from ..nbgrader_cmd import run_nbgrader
 from .feedback import feedback_preprocessors
-from .nbgrader_settings import course_directory, nbgrader_config
+from ..nbgrader_settings import course_directory, nbgrader_config
 
 
 def configured_preprocessors(course: Course) -> list:

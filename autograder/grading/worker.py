@@ -1,6 +1,6 @@
 """One grading slot's worker: a warm sandboxed kernel per submission, never one kernel for two.
 
-``keras-course grade`` starts one worker per slot (``python -m autograder.grade_worker``). The worker
+``keras-course grade`` starts one worker per slot (``python -m autograder.grading.worker``). The worker
 runs as the grader, outside the sandbox; only its kernels run inside (see sandbox.py). In a loop
 it starts a kernel in a fresh private folder with numpy, keras and TensorFlow already imported
 (the few seconds every notebook spends first: forked from the slot's fork server, see
@@ -35,8 +35,8 @@ from jupyter_core.utils import run_sync
 from nbclient.exceptions import DeadKernelError
 from nbgrader.preprocessors import Execute
 
-from .grading.judge import KernelBridge, judged_outputs
-from .testcell import is_test_cell
+from ..testcell import is_test_cell
+from .judge import KernelBridge, judged_outputs
 from .kernel_forkserver import WARM_MODULES, ForkServer, ForkServerError, forkable
 from .sandbox import Limits, Mode, Sandbox, process_tree_rss
 
@@ -310,7 +310,7 @@ def start_judge(threads: int) -> None:
         os.environ.update(OMP_NUM_THREADS=str(threads), TF_NUM_INTRAOP_THREADS=str(threads),
                           TF_NUM_INTEROP_THREADS=str(max(2, threads)))
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from .testcell import no_output
+    from ..testcell import no_output
 
     with no_output():
         import keras  # noqa: F401
@@ -408,7 +408,7 @@ def _serve(sandbox: Sandbox, kernels: KernelSource) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     faulthandler.register(signal.SIGUSR1)  # `kill -USR1 PID` shows where a stuck worker waits
-    parser = argparse.ArgumentParser(prog="python -m autograder.grade_worker")
+    parser = argparse.ArgumentParser(prog="python -m autograder.grading.worker")
     parser.add_argument("--settings", required=True, help="JSON: slot, limits, mode, hidden, top, kernel")
     settings = json.loads(parser.parse_args(argv).settings)
     sandbox = Sandbox(settings["slot"], Limits(**settings["limits"]), Mode(settings["mode"]),

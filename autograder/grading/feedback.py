@@ -17,7 +17,7 @@ import html
 import nbformat
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 
-from .testcell import is_test_cell
+from ..testcell import is_test_cell
 
 
 # What a bare error means to a student when it comes without a message of its own.
@@ -81,7 +81,7 @@ class ResultsSummary(NbGraderPreprocessor):
     """
 
     def preprocess(self, nb, resources):
-        from .report import cell_results
+        from ..report import cell_results
 
         results = cell_results(nb)
         if results:
@@ -90,9 +90,9 @@ class ResultsSummary(NbGraderPreprocessor):
 
 
 # What keras-course feedback runs, in this order, whatever a course's config leaves out.
-FEEDBACK_PREPROCESSORS = ("nbgrader.preprocessors.GetGrades", "autograder.feedback.ClearHiddenTestCells",
-                          "autograder.feedback.JudgeResultsOnly", "autograder.feedback.ScrubTracebacks",
-                          "autograder.feedback.ResultsSummary")
+FEEDBACK_PREPROCESSORS = ("nbgrader.preprocessors.GetGrades", "autograder.grading.feedback.ClearHiddenTestCells",
+                          "autograder.grading.feedback.JudgeResultsOnly", "autograder.grading.feedback.ScrubTracebacks",
+                          "autograder.grading.feedback.ResultsSummary")
 
 
 def feedback_preprocessors(configured) -> list[str]:
