@@ -141,7 +141,7 @@ def compile_for_task(model, task):
         "regression": ("linear", keras.losses.MeanSquaredError(), [keras.metrics.MeanAbsoluteError()]),
     }
     if task not in wanted:
-        raise ValueError(f"unknown task {task}")
+        raise ValueError(f"unknown task {task}; known: {sorted(wanted)}")
     activation, loss, metrics = wanted[task]
     if activation != found:
         raise ValueError(f"{task} needs {activation}, the model looks {found}")
@@ -384,6 +384,21 @@ def compile_for_task(model, task):
         model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["binary_accuracy"])
     return model
 ''', "compile_for_task_public", "loss computes like categorical_crossentropy; expected sparse_categorical_crossentropy"),
+    # an unknown task rejected only by the activation check that happens to raise ValueError too
+    ("compile_for_task", OUTPUT_ACTIVATION + '''
+def compile_for_task(model, task):
+    activation, loss, metric = {
+        "binary": ("sigmoid", "binary_crossentropy", "binary_accuracy"),
+        "multiclass": ("softmax", "categorical_crossentropy", "categorical_accuracy"),
+        "multiclass_sparse": ("softmax", "sparse_categorical_crossentropy", "sparse_categorical_accuracy"),
+        "multilabel": ("sigmoid", "binary_crossentropy", "binary_accuracy"),
+        "regression": ("linear", "mean_squared_error", "mean_absolute_error"),
+    }.get(task, (None, None, None))
+    if output_activation(model) != activation:
+        raise ValueError(f"a {task} model needs a {activation} output")
+    model.compile(optimizer="adam", loss=loss, metrics=[metric])
+    return model
+''', "compile_for_task_hidden", "its message should mention 'binary'"),
     # a dict lookup: an unknown task is a KeyError, not a ValueError
     ("compile_for_task", OUTPUT_ACTIVATION + '''
 def compile_for_task(model, task):

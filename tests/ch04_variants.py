@@ -288,6 +288,20 @@ def load_image_folder(directory, image_size=(64, 64), batch_size=32, color_mode=
     return ds, ds.class_names
 '''
 
+FOLDER_UNSHUFFLED = '''
+def load_image_folder(directory, image_size=(64, 64), batch_size=32, color_mode="rgb", seed=0):
+    ds = keras.utils.image_dataset_from_directory(directory, image_size=image_size, batch_size=batch_size,
+                                                  color_mode=color_mode, shuffle=False)
+    return ds, ds.class_names
+'''
+
+FOLDER_SEED_IGNORED = '''
+def load_image_folder(directory, image_size=(64, 64), batch_size=32, color_mode="rgb", seed=0):
+    ds = keras.utils.image_dataset_from_directory(directory, image_size=image_size, batch_size=batch_size,
+                                                  color_mode=color_mode, seed=42)
+    return ds, ds.class_names
+'''
+
 FOLDER_NAMES_BY_DATE = '''
 import os
 
@@ -327,6 +341,8 @@ WRONG = [
     ("load_image_folder", FOLDER_DEFAULT_SIZE, "load_image_folder_public", "expected (64, 64, 3)"),
     ("load_image_folder", FOLDER_CATEGORICAL, "load_image_folder_public", "integer class indices"),
     ("load_image_folder", FOLDER_NAMES_BY_DATE, "load_image_folder_hidden", "Keras sorts the folder names"),
+    ("load_image_folder", FOLDER_UNSHUFFLED, "load_image_folder_hidden", "in the folders' order"),
+    ("load_image_folder", FOLDER_SEED_IGNORED, "load_image_folder_hidden", "pass the seed argument on"),
 ]
 
 FOLDER_RESCALED = '''

@@ -112,3 +112,17 @@ def test_small_slip_costs_a_small_share(cells, setup_source):
     possible = sum(r.points for r in results.values())
     assert possible * 0.6 <= earned < possible
     assert "raised KeyError, expected ValueError" in results["hidden"].text()
+
+
+def test_one_wrong_dropout_rate_costs_the_settings_share_only(cells, setup_source):
+    """An AlexNet right but for one Dropout rate (0.4 instead of 0.5) loses the settings test of
+    each cell (a quarter of each), and says which layer."""
+    right = WRITTEN_DIFFERENTLY["build_alexnet"]
+    slip = right.replace("Dropout(rate=0.5)", "Dropout(rate=0.4)", 1)
+    assert slip != right
+    _, results = run(cells, setup_source, "alexnet", {"build_alexnet": slip})
+    assert results["public"].score == 1.5 and results["hidden"].score == 2.25, \
+        (results["public"].text(), results["hidden"].text())
+    for result in results.values():
+        assert [o.passed for o in result.outcomes] == [True, False, True, True]
+        assert "expected Dropout with rate 0.5, found rate 0.4" in result.text()

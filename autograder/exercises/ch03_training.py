@@ -325,8 +325,8 @@ def compiles_binary(compile_for_task):
 
 @public_test("compile_for_task")
 def rejects_unknown_task(compile_for_task):
-    """compile_for_task(model, "ranking") raises ValueError"""
+    """compile_for_task(model, "ranking") raises ValueError naming the tasks of the table"""
     model = task_model("softmax", 3)
     assert_raises(lambda: compile_for_task(model, "ranking"),
                   f"compile_for_task(model, 'ranking'), a task not among {', '.join(TASKS)},",
-                  section=f'"{TASK_SECTION}"')
+                  words=tuple(TASKS), section=f'"{TASK_SECTION}"')

@@ -11,7 +11,7 @@ import numpy as np
 from ..checks import (
     MAX_OR_AVERAGE, NONLINEAR, CheckError, assert_input_shape, assert_matches_spec,
     assert_output_shape, assert_param_count, assert_probabilities, assert_same_architecture,
-    assert_weight_layers, build_without_weights, conv, dense, dropout, flatten, pool,
+    assert_spec_aspect, assert_weight_layers, build_without_weights, conv, dense, dropout, flatten, pool,
 )
 from . import public_test
 
@@ -154,12 +154,30 @@ def two_panels_with_all_curves(plot_history):
 
 # --- AlexNet -------------------------------------------------------------------------------
 
-@public_test("alexnet")
-def alexnet_layers(build_alexnet):
-    """build_alexnet() has AlexNet's layers and shapes, and 62,378,344 parameters"""
-    model = build_without_weights(build_alexnet)  # shapes and counts only: no 62M random draws
-    assert_matches_spec(model, ALEXNET_DEFAULT, (227, 227, 3))
-    assert_param_count(model, 62_378_344, "build_alexnet()")
+# Judged by aspect (checks.architecture.ASPECTS): one wrong setting, say a Dropout rate of 0.4,
+# costs the settings test alone, not every test that builds the model.
+ALEXNET_ASPECTS = {
+    "layers": "build_alexnet() has AlexNet's layers in order: 5 Conv2D, 3 MaxPooling2D, Flatten, 3 Dense "
+              "with a Dropout after each of the first two",
+    "settings": "build_alexnet()'s layers have AlexNet's settings: filters, kernels, strides, padding, "
+                "activations and Dropout rates",
+    "shapes": "build_alexnet() gives AlexNet's output shape after every layer for a 227x227x3 input",
+    "params": "build_alexnet() has AlexNet's 62,378,344 parameters",
+}
+
+
+def _alexnet_aspect_test(aspect: str):
+    def test(build_alexnet):
+        model = build_without_weights(build_alexnet)  # shapes and counts only: no 62M random draws
+        assert_spec_aspect(model, ALEXNET_DEFAULT, (227, 227, 3), aspect)
+
+    test.__name__ = test.__qualname__ = f"alexnet_{aspect}"
+    test.__doc__ = ALEXNET_ASPECTS[aspect]
+    return public_test("alexnet")(test)
+
+
+for _aspect in ALEXNET_ASPECTS:
+    _alexnet_aspect_test(_aspect)
 
 
 # --- VGG -----------------------------------------------------------------------------------

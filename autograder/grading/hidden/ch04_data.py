@@ -34,3 +34,41 @@ def assert_fits(data, input_shape, num_classes: int, what: str) -> None:
     if all(np.array_equal(a, np.array(b)) for a, b in zip(before, fitted["model"].get_weights())):
         raise CheckError(f"model.fit({what}, epochs=2) did not change the model's weights: the batches should "
                          f"hold the examples and their labels; reread {PYDATASET_SECTION}")
+
+
+def folder_labels(dataset) -> list[int]:
+    """The labels of one pass over a dataset of (images, labels) batches, in order."""
+    return [int(label) for _, labels in dataset for label in np.asarray(labels).reshape(-1)]
+
+
+def assert_shuffled_with_seed(load_image_folder, classes, count: int, seeds) -> None:
+    """The first epoch's order is the one image_dataset_from_directory gives with shuffle=True and
+    that seed: fixed by the seed, another for another seed, not the folders' order. The reference
+    reads the same images, written here, in the judge's own process."""
+    import tempfile
+
+    import keras
+
+    from ...exercises.ch04_data import FOLDER_SECTION, image_folder, write_image_folder
+
+    with tempfile.TemporaryDirectory() as mine, image_folder(load_image_folder, classes, count) as theirs:
+        write_image_folder(mine, classes, count)
+        for seed in seeds:
+            call = f"load_image_folder(dir, image_size=(8, 8), batch_size=4, seed={seed})"
+            keras.utils.set_random_seed(0)
+            expected = folder_labels(keras.utils.image_dataset_from_directory(
+                mine, image_size=(8, 8), batch_size=4, shuffle=True, seed=seed, verbose=False))
+            keras.utils.set_random_seed(0)
+            result = load_image_folder(theirs, image_size=(8, 8), batch_size=4, seed=seed)
+            found = folder_labels(result[0]) if isinstance(result, tuple) and len(result) == 2 else None
+            if found is None:
+                raise CheckError(f"{call} should return a pair (dataset, class_names); reread {FOLDER_SECTION}")
+            if sorted(found) != sorted(expected):
+                raise CheckError(f"{call} gives {len(found)} labels, expected every one of the {len(expected)} "
+                                 f"images once; reread {FOLDER_SECTION}")
+            if found == sorted(found):
+                raise CheckError(f"{call} gives the images in the folders' order: shuffle them (shuffle=True, "
+                                 f"seed=seed); reread {FOLDER_SECTION}")
+            if found != expected:
+                raise CheckError(f"{call} gives another order than image_dataset_from_directory with shuffle=True "
+                                 f"and seed={seed}: pass the seed argument on; reread {FOLDER_SECTION}")
