@@ -33,6 +33,28 @@ def weights_twice_with_draws_between(reproducible_weights, seed: int):
     return first, reproducible_weights(seed)
 
 
+@named_probe("strict_call")
+def strict_call(func, args: list, kwargs: dict):
+    """``func(*args, **kwargs)`` with NumPy's floating-point errors raised and RuntimeWarnings
+    recorded, as checks.arrays.call_cleanly asks (the kernel's own settings would hide them)."""
+    import warnings
+
+    from .checks.arrays import FLOATING_ERRORS
+
+    before = {i: a.copy() for i, a in enumerate(args) if isinstance(a, np.ndarray)}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            with np.errstate(**FLOATING_ERRORS):
+                result = func(*args, **kwargs)
+        except FloatingPointError as error:
+            return {"floating_error": str(error)}
+    # Arrays it changed in place go back too: the judge's copies change the same way.
+    changed = [[i, args[i]] for i, a in before.items() if not np.array_equal(a, args[i], equal_nan=True)]
+    return {"result": result, "changed": changed,
+            "warnings": [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]}
+
+
 @named_probe("fit_on")
 def fit_on(data, model, epochs: int = 2):
     """The judge's small compiled model fitted on the student's dataset; its history and weights."""

@@ -42,6 +42,7 @@ class _Remembered:
 
     def __init__(self, func):
         self.func = func
+        self.__wrapped__ = func  # checks that must run the student's function themselves find it here
         self.results: dict = {}
 
     def __call__(self, *args, **kwargs):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -53,16 +54,32 @@ class PeakMemory(threading.Thread):
             self.peak = max(self.peak, process_tree_rss(self.pid))
 
 
-def timed(command: list[str], cwd: Path) -> tuple[float, int]:
+def timed(command: list[str], cwd: Path) -> tuple[float, int, str]:
+    """Wall seconds, peak memory of the process tree, and what the command said on stderr."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    memory = PeakMemory(process.pid)
-    memory.start()
-    process.wait()
-    memory.done.set()
+    with tempfile.TemporaryFile("w+") as stderr:
+        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=stderr)
+        memory = PeakMemory(process.pid)
+        memory.start()
+        process.wait()
+        memory.done.set()
+        stderr.seek(0)
+        said = stderr.read()
     if process.returncode not in (0, 1):
         print(f"  warning: {' '.join(command[:4])} exited {process.returncode}")
-    return time.perf_counter() - started, memory.peak
+    return time.perf_counter() - started, memory.peak, said
+
+
+TIMING = re.compile(r"time: ([\d.]+) s executing notebooks, ([\d.]+) s of it judging test cells.*?: "
+                    r"(\d+) probes, ([\d.]+) s waiting on kernels")
+
+
+def judge_time(said: str) -> list[float]:
+    """keras-course grade's own account (its "time:" line): executing, judging, probes, waiting."""
+    found = [0.0, 0.0, 0.0, 0.0]
+    for match in TIMING.finditer(said):
+        found = [a + float(b) for a, b in zip(found, match.groups())]
+    return found
 
 
 def build_set(top: Path, chapters: list[str], count: int):
@@ -146,22 +163,24 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="grading-bench-") as tmp:
         course = build_set(Path(tmp), chapters, args.count)
         plain, parts = (None, {}) if args.skip_plain else plain_execution(course, chapters)
-        rows = []
+        rows, judged = [], []
         nb_time, nb_peak = 0.0, 0
         for chapter in chapters:
-            seconds, peak = timed([sys.executable, "-m", "nbgrader", "autograde", chapter, "--force"], course.root)
+            seconds, peak, _ = timed([sys.executable, "-m", "nbgrader", "autograde", chapter, "--force"], course.root)
             nb_time, nb_peak = nb_time + seconds, max(nb_peak, peak)
         reference = scores(course)
         rows.append(("nbgrader autograde", nb_time, nb_peak, True))
         # 0 means one per core; a count given twice (e.g. 2 and 0 on two cores) runs once.
         for workers in dict.fromkeys(w or os.cpu_count() for w in args.workers):
-            total, top = 0.0, 0
+            total, top, spent = 0.0, 0, [0.0, 0.0, 0.0, 0.0]
             for chapter in chapters:
-                seconds, peak = timed([sys.executable, "-m", "autograder", "grade", chapter, "--course",
-                                       str(course.root), "--workers", str(workers)], course.root)
+                seconds, peak, said = timed([sys.executable, "-m", "autograder", "grade", chapter, "--course",
+                                             str(course.root), "--workers", str(workers)], course.root)
                 total, top = total + seconds, max(top, peak)
+                spent = [a + b for a, b in zip(spent, judge_time(said))]
             rows.append((f"keras-course grade --workers {workers}", total, top,
                          scores(course) == reference))
+            judged.append((workers, spent))
         print(f"load average after: {os.getloadavg()}")
         if plain:
             print(f"plain execution of the same notebooks: {plain:.0f} s, of which")
@@ -173,6 +192,11 @@ def main() -> None:
             overhead = f"{seconds / plain:.2f}x" if plain else "-"
             print(f"{name:38} {seconds:8.0f} {args.count / seconds * 60:9.2f} {nb_time / seconds:11.2f}x "
                   f"{peak / 2**30:9.2f} {overhead:>9} {same}")
+        print("where keras-course grade's workers spent their time (summed over workers):")
+        for workers, (executing, judging, probes, waiting) in judged:
+            print(f"  --workers {workers}: {executing:.0f} s executing notebooks; judging test cells {judging:.0f} s "
+                  f"({judging / max(executing, 1e-9):.0%}): {probes:.0f} probes, {waiting:.0f} s of it waiting on "
+                  f"the kernels' answers, {judging - waiting:.0f} s in the judge (reference models, checks)")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ import warnings
 import pytest
 
 from ch05_variants import WRITTEN_DIFFERENTLY, WRITTEN_DIFFERENTLY_OLD_STYLE, WRONG
-from conftest import SOURCE, cells_by_id, execute_cell
+from chapter_cells import judge_cell
+from conftest import SOURCE, cells_by_id
 
 NOTEBOOK = SOURCE / "ch05_cnn" / "ch05_cnn.ipynb"
 
@@ -36,7 +37,8 @@ def setup_source():
 
 
 def run(cells, setup_source, exercise, overrides=None, test_cells=("public", "hidden")):
-    """Execute the setup cell, the exercise's solution cells (or overrides) and its test cells.
+    """Execute the setup cell and the exercise's solution cells (or overrides); judge its test cells as
+    the grader does (chapter_cells.judge_cell).
 
     Returns the namespace and the result of each test cell (what nbgrader reads as its score).
     """
@@ -44,7 +46,7 @@ def run(cells, setup_source, exercise, overrides=None, test_cells=("public", "hi
     exec(setup_source, namespace)
     for grade_id in NEEDS[exercise]:
         exec((overrides or {}).get(grade_id, cells[grade_id]), namespace)
-    results = {which: execute_cell(cells[f"{exercise}_{which}"], namespace) for which in test_cells}
+    results = {which: judge_cell(cells[f"{exercise}_{which}"], namespace) for which in test_cells}
     return namespace, results
 
 

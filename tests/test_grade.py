@@ -101,3 +101,12 @@ def test_two_runs_on_one_machine_never_share_a_slot(tmp_path):
     for handle in first:
         handle.close()
     assert [h.slot for h in claim_slots(1, tmp_path)] == [0]  # freed when a run ends
+
+
+def test_timing_line_says_where_the_workers_time_went():
+    from autograder.grading.grade import timing_line
+
+    line = timing_line({"seconds": 100.0, "judge_seconds": 20.0, "probes": 50, "probe_seconds": 15.0})
+    assert "100.0 s executing notebooks, 20.0 s of it judging test cells (20% of it)" in line
+    assert "50 probes, 15.0 s waiting on kernels, 5.0 s in the judge" in line
+    assert timing_line({"seconds": 0.0, "judge_seconds": 0.0, "probes": 0, "probe_seconds": 0.0})

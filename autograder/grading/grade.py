@@ -146,6 +146,15 @@ def summary_table(results: list[GradeResult]) -> str:
     return "\n".join(f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:<{widths[2]}}  {d}".rstrip() for a, b, c, d in rows)
 
 
+def timing_line(timing: dict) -> str:
+    """Where the workers' time went: executing notebooks, of which judging test cells, of which
+    waiting on the kernels' answers to probes."""
+    total, judged, waited = timing["seconds"], timing["judge_seconds"], timing["probe_seconds"]
+    share = f" ({judged / total:.0%} of it)" if total else ""
+    return (f"time: {total:.1f} s executing notebooks, {judged:.1f} s of it judging test cells{share}: "
+            f"{timing['probes']} probes, {waited:.1f} s waiting on kernels, {judged - waited:.1f} s in the judge")
+
+
 def load_nbgrader_app(course: Course, db_url: str = ""):
     """nbgrader's own configuration of the course, as ``nbgrader autograde`` would load it."""
     from nbgrader.apps import AutogradeApp
@@ -222,6 +231,8 @@ class Grader:
         self.jobs: deque[Job] = deque()
         self.pending: dict[str, Pending] = {}
         self.results: list[GradeResult] = []
+        # Where the workers' time went, summed over notebooks (see worker.Execution).
+        self.timing = {"seconds": 0.0, "judge_seconds": 0.0, "probes": 0, "probe_seconds": 0.0}
         self.events: queue.Queue = queue.Queue()
         self.locks = claim_slots(workers)
         self.workers = [Worker(lock.slot, settings, self.events) for lock in self.locks]
@@ -254,6 +265,8 @@ class Grader:
             pending.jobs.discard(job.id)
             if event == "done":
                 pending.executed[job.notebook] = job.output
+                for key in self.timing:
+                    self.timing[key] += message.get(key, 0)
                 pending.reasons += message["notes"] + ([message["stopped"]] if message["stopped"] else [])
             else:
                 pending.failed = f"execution failed: {message['reason']}"
@@ -386,6 +399,7 @@ def grade(course: Course, options: GradeOptions, progress_stream=None) -> tuple[
         print(f"grading {len(students)} submission(s) of {options.assignment}: {workers} worker(s) in slot(s) "
               f"{slots}, sandbox {mode.name}", file=progress_stream or sys.stderr, flush=True)
         results = grader.run(Progress(len(students), progress_stream))
+        print(timing_line(grader.timing), file=progress_stream or sys.stderr, flush=True)
         return results, mode
     finally:
         shutil.rmtree(top, ignore_errors=True)

@@ -107,6 +107,7 @@ class KernelBridge(Bridge):
         self.client, self.km = client, kernel_manager
         self.deadline = deadline
         self.dead = False
+        self.probes, self.probe_seconds = 0, 0.0  # what the kernel's side cost, for the summary
 
     def send(self, request_text: str) -> str:
         from jupyter_core.utils import run_sync
@@ -115,7 +116,12 @@ class KernelBridge(Bridge):
             raise DeadKernelError("the kernel died")
         if time.monotonic() >= self.deadline:
             raise ProbeFailed("no time left: the student's code did not finish in time")
-        return run_sync(self._send)(request_text)
+        started = time.monotonic()
+        try:
+            return run_sync(self._send)(request_text)
+        finally:
+            self.probes += 1
+            self.probe_seconds += time.monotonic() - started
 
     async def _send(self, request_text: str) -> str:
         msg_id = self.client.execute(PROBE_CODE.format(request=request_text), silent=False, store_history=False,

@@ -57,6 +57,9 @@ class Execution:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     stopped: str = ""  # why execution stopped early, if it did
+    judge_seconds: float = 0.0  # test cells judged, probes included
+    probes: int = 0
+    probe_seconds: float = 0.0  # of judge_seconds: waiting on the kernel's answers
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -167,8 +170,12 @@ class LimitedExecute(Execute):
         if self.bridge is None or self.bridge.client is not self.kc:
             self.bridge = KernelBridge(self.kc, self.km)
         self.bridge.deadline = time.monotonic() + self._cell_timeout(cell)
+        started, probes, waited = time.monotonic(), self.bridge.probes, self.bridge.probe_seconds
         cell.outputs = judged_outputs(cell.source, self.bridge)
         cell.execution_count = None
+        self.execution.judge_seconds = round(self.execution.judge_seconds + time.monotonic() - started, 3)
+        self.execution.probes += self.bridge.probes - probes
+        self.execution.probe_seconds = round(self.execution.probe_seconds + self.bridge.probe_seconds - waited, 3)
         if self.bridge.dead:
             self.execution.stopped = f"the kernel died in cell {index}"
         return cell
