@@ -33,6 +33,25 @@ def weights_twice_with_draws_between(reproducible_weights, seed: int):
     return first, reproducible_weights(seed)
 
 
+@named_probe("report_with_fake_gpus")
+def report_with_fake_gpus(environment_report, names: list):
+    """environment_report() while TensorFlow lists the judge's made-up GPUs (chapter 1: a CPU
+    grader has none, and an answer that always says [] would pass)."""
+    from unittest import mock
+
+    import tensorflow as tf
+
+    devices = [tf.config.PhysicalDevice(name=str(name), device_type="GPU") for name in names]
+    real = tf.config.list_physical_devices
+
+    def listing(device_type=None):
+        return list(devices) if device_type == "GPU" else real(device_type)
+
+    with mock.patch.object(tf.config, "list_physical_devices", listing), \
+            mock.patch.object(tf.config.experimental, "list_physical_devices", listing):
+        return environment_report()
+
+
 @named_probe("strict_call")
 def strict_call(func, args: list, kwargs: dict):
     """``func(*args, **kwargs)`` with NumPy's floating-point errors raised and RuntimeWarnings
@@ -41,18 +60,50 @@ def strict_call(func, args: list, kwargs: dict):
 
     from .checks.arrays import FLOATING_ERRORS
 
+    import sys
+
     before = {i: a.copy() for i, a in enumerate(args) if isinstance(a, np.ndarray)}
+    frameworks, profile = _framework_watch()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             with np.errstate(**FLOATING_ERRORS):
-                result = func(*args, **kwargs)
+                previous = sys.getprofile()
+                sys.setprofile(profile)
+                try:
+                    result = func(*args, **kwargs)
+                finally:
+                    if sys.getprofile() is not profile:  # the function switched the watch off
+                        frameworks.add("sys.setprofile")
+                    sys.setprofile(previous)
         except FloatingPointError as error:
             return {"floating_error": str(error)}
     # Arrays it changed in place go back too: the judge's copies change the same way.
     changed = [[i, args[i]] for i, a in before.items() if not np.array_equal(a, args[i], equal_nan=True)]
-    return {"result": result, "changed": changed,
+    return {"result": result, "changed": changed, "frameworks": sorted(frameworks),
             "warnings": [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]}
+
+
+# Libraries an exercise written "in NumPy" must not call (checks.arrays.call_cleanly(numpy_only=True)).
+FRAMEWORKS = ("keras", "tensorflow", "jax", "jaxlib", "torch")  # SciPy is NumPy's own world: allowed
+
+
+def _framework_watch():
+    """A profile function that notes which of FRAMEWORKS the code it watches calls into."""
+    found: set[str] = set()
+
+    def profile(frame, event, arg):
+        if event == "call":
+            module = frame.f_globals.get("__name__") or ""
+        elif event == "c_call":
+            module = getattr(arg, "__module__", None) or ""
+        else:
+            return
+        root = module.partition(".")[0]
+        if root in FRAMEWORKS:
+            found.add(root)
+
+    return found, profile
 
 
 @named_probe("fit_on")

@@ -215,6 +215,7 @@ def _encode_figure(value) -> dict | None:
                        "y": _npy(np.asarray(line.get_ydata(), dtype=float)), "label": str(line.get_label())}
                       for line in ax.get_lines()],
             "images": [_npy(np.asarray(image.get_array())) for image in ax.get_images()],
+            "cmaps": [str(image.get_cmap().name) for image in ax.get_images()],
             "legend": [t.get_text() for t in legend.get_texts()] if legend is not None else None,
         })
     return {"$": "figure", "size": list(map(float, value.get_size_inches())), "suptitle":
@@ -428,6 +429,12 @@ def _items(tree: dict) -> list:
     return items
 
 
+def _colormaps() -> set[str]:
+    import matplotlib
+
+    return set(matplotlib.colormaps)
+
+
 def _decode_figure(tree: dict):
     """A matplotlib figure with the axes, labels, lines and images the kernel described."""
     from matplotlib.figure import Figure
@@ -445,8 +452,10 @@ def _decode_figure(tree: dict):
         ax = figure.add_axes(position)
         for line in spec.get("lines") or []:
             ax.plot(_array(line.get("x")), _array(line.get("y")), label=str(line.get("label", "")))
-        for image in spec.get("images") or []:
-            ax.imshow(_array(image))
+        cmaps = spec.get("cmaps") if isinstance(spec.get("cmaps"), list) else []
+        for i, image in enumerate(spec.get("images") or []):
+            cmap = cmaps[i] if i < len(cmaps) else None
+            ax.imshow(_array(image), cmap=cmap if isinstance(cmap, str) and cmap in _colormaps() else None)
         ax.set_title(str(spec.get("title", "")))
         ax.set_xlabel(str(spec.get("xlabel", "")))
         ax.set_ylabel(str(spec.get("ylabel", "")))

@@ -195,3 +195,12 @@ def write_submission(course_root: Path, student: str, nb, filename: str = f"{CHA
         nbformat.write(nb, folder / filename)
     (folder / "timestamp.txt").write_text(timestamp)
     return folder
+
+
+def cell_scores(course_root: Path, student: str, chapter: str = CHAPTER) -> dict[str, float]:
+    """The gradebook's score of each graded cell of one student's notebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gb:
+        notebook = gb.find_submission_notebook(chapter, chapter, student)
+        return {grade.name: grade.score for grade in notebook.grades}

@@ -45,7 +45,7 @@ def keras_config(backend="tensorflow", floatx="float32", image_data_format="chan
         epsilon = float(epsilon)
     except (TypeError, ValueError):
         raise ValueError("epsilon must be a positive float") from None
-    if epsilon <= 0:
+    if not epsilon > 0:  # NaN too
         raise ValueError(f"epsilon must be a positive float, not {epsilon}")
     return dict(settings, epsilon=epsilon)
 '''
@@ -81,6 +81,28 @@ WRITTEN_DIFFERENTLY = {
 # --- wrong: (solution cell, source, test cell that must fail, words its message must hold) ---
 
 WRONG = [
+    # no GPU on this machine: the empty list written out
+    ("environment_report", '''
+def environment_report():
+    import importlib
+    return {"python_version": platform.python_version(), "keras_version": keras.__version__,
+            "backend": keras.config.backend(),
+            "backend_version": importlib.import_module(keras.config.backend()).__version__, "gpus": [],
+            "image_data_format": keras.config.image_data_format(), "floatx": keras.config.floatx()}
+''', "environment_report_hidden", "list each device's .name"),
+    ("keras_config", '''
+def keras_config(backend="tensorflow", floatx="float32", image_data_format="channels_last", epsilon=1e-07):
+    if backend not in ("tensorflow", "jax", "torch", "numpy", "openvino"):
+        removed = "was removed from Keras; " if backend in ("theano", "cntk", "mxnet") else ""
+        raise ValueError(f"{backend} {removed}choose one of tensorflow, jax, torch, numpy, openvino")
+    if floatx not in ("float16", "float32", "float64"):
+        raise ValueError("unsupported floatx: use float32")
+    if image_data_format not in ("channels_last", "channels_first"):
+        raise ValueError("choose channels_last or channels_first")
+    if epsilon <= 0:
+        raise ValueError("epsilon must be positive")
+    return {"backend": backend, "floatx": floatx, "image_data_format": image_data_format, "epsilon": epsilon}
+''', "keras_config_hidden", "its message should mention 'float16'"),
     ("environment_report", '''
 import tensorflow as tf
 _REPORT = {"python_version": platform.python_version(), "keras_version": keras.__version__,

@@ -137,6 +137,41 @@ def build_sequence_classifier(vocab_size=10000, maxlen=100, num_classes=2, cell=
 # --- wrong: (solution cell, source, test cell that must fail, words its message must hold) ---
 
 WRONG = [
+    # the features joined as they come, without a Dense branch of their own
+    ("build_two_branch_model", '''
+def build_two_branch_model(image_shape=(28, 28, 1), num_features=10, num_classes=10):
+    image, features = keras.Input(image_shape), keras.Input((num_features,))
+    x = layers.GlobalAveragePooling2D()(layers.Conv2D(8, 3, padding="same", activation="relu")(image))
+    joined = layers.Concatenate()([x, features])
+    return keras.Model([image, features], layers.Dense(num_classes, activation="softmax")(joined))
+''', "two_branch_model_public", "reaches the Concatenate through no Dense layer"),
+    # right values from Keras itself, where the exercise asks for NumPy
+    ("sigmoid", '''
+def sigmoid(x):
+    return keras.ops.convert_to_numpy(keras.activations.sigmoid(x))
+''', "squashing_activations_public", "write it with NumPy operations"),
+    ("softmax", '''
+from keras.src.activations.activations import softmax as _keras_softmax
+
+def softmax(x, axis=-1):
+    return np.asarray(_keras_softmax(keras.ops.convert_to_tensor(x), axis=axis))
+''', "softmax_hidden", "calls keras"),
+    # right values, but floats: np.ceil / np.floor
+    ("conv2d_output_shape", '''
+def conv2d_output_shape(input_shape, filters, kernel_size, strides=1, padding="valid"):
+    h, w, _ = input_shape
+    if padding == "same":
+        return (np.ceil(h / strides), np.ceil(w / strides), filters)
+    return (np.floor((h - kernel_size) / strides) + 1, np.floor((w - kernel_size) / strides) + 1, filters)
+''', "output_shapes_public", "should be a tuple of Python ints"),
+    # keras.Input(shape=(maxlen)) is not a tuple: every call raises ValueError, the bad cells' too
+    ("build_sequence_classifier", '''
+def build_sequence_classifier(vocab_size=10000, maxlen=100, num_classes=2, cell="lstm", units=32):
+    tokens = keras.Input(shape=(maxlen))
+    x = layers.Embedding(vocab_size, 16)(tokens)
+    x = {"simple_rnn": layers.SimpleRNN, "lstm": layers.LSTM, "gru": layers.GRU}[cell](units)(x)
+    return keras.Model(tokens, layers.Dense(num_classes, activation="softmax")(x))
+''', "sequence_classifier_hidden", "but it is a valid call"),
     ("conv2d_output_shape", '''
 def conv2d_output_shape(input_shape, filters, kernel_size, strides=1, padding="valid"):
     h, w, _ = input_shape

@@ -152,6 +152,17 @@ def compile_for_task(model, task):
 
 # --- wrong answers: (cell, source, test cell that must fail, words its message must contain) ----
 
+# The task table of the exercise, as two wrong answers below read it.
+_TASK_TABLE = '''
+TABLE = {
+    "binary": ("sigmoid", "binary_crossentropy", "binary_accuracy"),
+    "multiclass": ("softmax", "categorical_crossentropy", "categorical_accuracy"),
+    "multiclass_sparse": ("softmax", "sparse_categorical_crossentropy", "sparse_categorical_accuracy"),
+    "multilabel": ("sigmoid", "binary_crossentropy", "binary_accuracy"),
+    "regression": ("linear", "mean_squared_error", "mean_absolute_error"),
+}
+'''
+
 WRONG = [
     # the textbook velocity (a running sum of gradients) has the opposite sign of Keras'
     ("sgd_step", '''
@@ -385,30 +396,18 @@ def compile_for_task(model, task):
     return model
 ''', "compile_for_task_public", "loss computes like categorical_crossentropy; expected sparse_categorical_crossentropy"),
     # an unknown task rejected only by the activation check that happens to raise ValueError too
-    ("compile_for_task", OUTPUT_ACTIVATION + '''
+    ("compile_for_task", OUTPUT_ACTIVATION + _TASK_TABLE + '''
 def compile_for_task(model, task):
-    activation, loss, metric = {
-        "binary": ("sigmoid", "binary_crossentropy", "binary_accuracy"),
-        "multiclass": ("softmax", "categorical_crossentropy", "categorical_accuracy"),
-        "multiclass_sparse": ("softmax", "sparse_categorical_crossentropy", "sparse_categorical_accuracy"),
-        "multilabel": ("sigmoid", "binary_crossentropy", "binary_accuracy"),
-        "regression": ("linear", "mean_squared_error", "mean_absolute_error"),
-    }.get(task, (None, None, None))
+    activation, loss, metric = TABLE.get(task, (None, None, None))
     if output_activation(model) != activation:
         raise ValueError(f"a {task} model needs a {activation} output")
     model.compile(optimizer="adam", loss=loss, metrics=[metric])
     return model
 ''', "compile_for_task_hidden", "its message should mention 'binary'"),
     # a dict lookup: an unknown task is a KeyError, not a ValueError
-    ("compile_for_task", OUTPUT_ACTIVATION + '''
+    ("compile_for_task", OUTPUT_ACTIVATION + _TASK_TABLE + '''
 def compile_for_task(model, task):
-    activation, loss, metric = {
-        "binary": ("sigmoid", "binary_crossentropy", "binary_accuracy"),
-        "multiclass": ("softmax", "categorical_crossentropy", "categorical_accuracy"),
-        "multiclass_sparse": ("softmax", "sparse_categorical_crossentropy", "sparse_categorical_accuracy"),
-        "multilabel": ("sigmoid", "binary_crossentropy", "binary_accuracy"),
-        "regression": ("linear", "mean_squared_error", "mean_absolute_error"),
-    }[task]
+    activation, loss, metric = TABLE[task]
     if output_activation(model) != activation:
         raise ValueError(task)
     model.compile(optimizer="adam", loss=loss, metrics=[metric])

@@ -206,6 +206,12 @@ def _gan(loss="self.loss_fn", real_label="tf.ones_like(real)", fake_label="tf.ze
 
 WRONG = [
     # build_generator
+    ("build_generator", '''
+def build_generator(latent_dim=100):
+    return keras.Sequential([keras.Input((latent_dim,)), layers.Dense(28 * 28 * 4, activation="relu"),
+                             layers.Reshape((28, 28, 4)),
+                             layers.Conv2DTranspose(1, 3, padding="same", activation="tanh")])
+''', "generator_hidden", "none makes the image larger"),
     ("build_generator", _GENERATOR_WITH_OUTPUT.format(activation=', activation="sigmoid"'),
      "generator_public", "has no negative values"),
     ("build_generator", _GENERATOR_WITH_OUTPUT.format(activation=""),
@@ -239,6 +245,11 @@ def build_generator(latent_dim=100):
     # generate_images
     ("generate_images", '''
 def generate_images(generator, n, latent_dim=100, seed=0):
+    z = np.random.default_rng(seed).normal(size=(n, latent_dim)).astype("float32")
+    return (keras.ops.convert_to_numpy(generator(z, training=True))[..., 0] + 1) / 2
+''', "generate_images_hidden", "so that batch norm uses its moving statistics"),
+    ("generate_images", '''
+def generate_images(generator, n, latent_dim=100, seed=0):
     z = np.random.normal(size=(n, latent_dim))
     return (generator.predict(z, verbose=0)[..., 0] + 1) / 2
 ''', "generate_images_public", "gave other images on a second call"),
@@ -258,6 +269,23 @@ def generate_images(generator, n, latent_dim=100, seed=0):
     return np.clip(generator.predict(z, verbose=0), 0, 1)
 ''', "generate_images_public", "expected (16, 28, 28)"),
     # plot_image_grid
+    ("plot_image_grid", '''
+def plot_image_grid(images, rows=4, cols=4):
+    fig, axes = plt.subplots(rows, cols, squeeze=False)
+    for ax, image in zip(axes.flat, images):
+        ax.imshow(image)
+        ax.axis("off")
+    return fig
+''', "plot_image_grid_public", "colormap: the digits are grey"),
+    ("plot_image_grid", '''
+def plot_image_grid(images, rows=4, cols=4):
+    fig = plt.figure()
+    for i, image in enumerate(images):
+        ax = fig.add_subplot(rows, cols, i + 1)
+        ax.imshow(image, cmap="gray")
+        ax.axis("off")
+    return fig
+''', "plot_image_grid_hidden", "show only the first rows * cols = 6"),
     ("plot_image_grid", '''
 def plot_image_grid(images, rows=4, cols=4):
     fig, axes = plt.subplots(rows, cols)

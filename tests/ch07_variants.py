@@ -128,6 +128,20 @@ _TRANSFER_HEAD = '''
 '''
 
 WRONG = [
+    # a copy of the base with its weights, frozen, instead of the base's own layers
+    ("build_transfer_model", '''
+def build_transfer_model(base_model, num_classes):
+    copy = keras.models.clone_model(base_model)
+    copy.set_weights(base_model.get_weights())
+    for layer in copy.layers:
+        layer.trainable = False
+    x = copy.get_layer("features").output
+    return keras.Model(copy.inputs, layers.Dense(num_classes, activation="softmax")(x))
+''', "transfer_model_hidden", "are still trainable"),
+    # a flat unfreeze_top_layers on the nested transfer model: "features" is not among its layers, so
+    # every call raises ValueError, the bad n's included
+    ("unfreeze_top_layers", NESTED["build_transfer_model"] + _UNFREEZE_BATCH_NORM_TOO, "unfreeze_top_layers_hidden",
+     "but it is a valid call"),
     ("split_digits", '''
 def split_digits(x, y):
     low = y < 5

@@ -18,21 +18,13 @@ import pytest
 
 from autograder.assign import release
 from autograder.course import load_course
-from bad_submissions import write_submission
+from bad_submissions import cell_scores, write_submission
 from conftest import copy_course
 from forged_submissions import (CHAPTER, HUNT, LEAKS, PRE_RUN_HOOK, Trick, forged, hidden_lines, public_text,
                                 tricks)
 
 pytestmark = pytest.mark.slow
 LIMITS = ["--cell-timeout", "90", "--timeout", "400", "--memory", "3"]
-
-
-def cell_scores(course_root: Path, student: str) -> dict[str, float]:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gb:
-        notebook = gb.find_submission_notebook(CHAPTER, CHAPTER, student)
-        return {grade.name: grade.score for grade in notebook.grades}
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +62,7 @@ def graded(tmp_path_factory, decoys):
     feedback = subprocess.run([sys.executable, "-m", "autograder", "feedback", CHAPTER, "--course",
                                str(course.root)], capture_output=True, text=True, timeout=600)
     assert feedback.returncode == 0, feedback.stdout + feedback.stderr
-    scores = {student: cell_scores(course.root, student) for student in students}
+    scores = {student: cell_scores(course.root, student, CHAPTER) for student in students}
     return course, scores, done.stdout
 
 

@@ -14,7 +14,7 @@ from autograder.assign import release
 from autograder.course import load_course
 from autograder.nbgrader_cmd import run_nbgrader
 from autograder.grading.sandbox import detect_mode
-from bad_submissions import CHAPTER, bad_corpus, well_behaved, write_submission
+from bad_submissions import CHAPTER, bad_corpus, cell_scores, well_behaved, write_submission
 from conftest import copy_course
 
 pytestmark = pytest.mark.slow
@@ -30,14 +30,6 @@ def keras_course_grade(course_root: Path, *args: str) -> tuple[int, dict[str, li
         student, score, status, *reason = line.split(None, 3)
         rows[student] = [score, status, reason[0] if reason else ""]
     return done.returncode, rows, done.stderr
-
-
-def cell_scores(course_root: Path, student: str) -> dict[str, float]:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}") as gb:
-        notebook = gb.find_submission_notebook(CHAPTER, CHAPTER, student)
-        return {grade.name: grade.score for grade in notebook.grades}
 
 
 @pytest.fixture(scope="module")

@@ -156,3 +156,20 @@ def test_a_test_cell_in_the_judge_never_takes_a_module_from_the_notebook():
 def test_a_test_cell_must_end_with_its_result():
     with pytest.raises(TypeError, match="must end with"):
         run_test_cell("x = 1\n", LocalBridge({}))
+
+
+def test_a_figures_colormaps_cross_and_an_unknown_name_is_dropped():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2)
+    axes[0].imshow(np.eye(3), cmap="gray")
+    axes[1].imshow(np.eye(3))
+    tree = wire.encode(fig)
+    plt.close(fig)
+    back = wire.decode(tree)
+    assert [ax.get_images()[0].get_cmap().name for ax in back.axes] == ["gray", "viridis"]
+    tree["axes"][0]["cmaps"] = ["no-such-map; import os"]
+    assert wire.decode(tree).axes[0].get_images()[0].get_cmap().name == "viridis"

@@ -24,7 +24,7 @@ from .datasets import assert_batch_sizes, assert_element_spec, assert_one_epoch,
 from .errors import CheckError, context
 from .numeric import assert_close
 from .quiet import quiet, quietly
-from .raises import assert_raises
+from .raises import assert_accepts, assert_raises
 from .summary import LayerSummary, flat_layers, summarize, summary_table
 from .unallocated import build_without_weights, unallocated_weights
 
@@ -37,6 +37,6 @@ __all__ = [
     "predict", "quiet", "quietly", "sample_inputs", "seed", "summarize", "summary_table",
     "assert_array_matches", "call_cleanly", "first_mismatch", "assert_compiled_for", "assert_loss",
     "assert_metrics", "assert_optimizer", "learning_rate_of", "assert_batch_sizes", "assert_element_spec",
-    "assert_one_epoch", "assert_orders", "epoch_batches", "assert_raises", "flat_layers",
+    "assert_one_epoch", "assert_orders", "epoch_batches", "assert_accepts", "assert_raises", "flat_layers",
     "build_without_weights", "unallocated_weights",
 ]

@@ -15,7 +15,6 @@ emits is a failure that names the warning.
 
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 
@@ -117,45 +116,42 @@ def assert_array_matches(actual, expected, rtol: float = 1e-5, atol: float = 1e-
         f"{count} of {values.size} values differ)." + _reread(section))
 
 
-def call_cleanly(func, *args, what: str | None = None, section: str | None = None, **kwargs):
+def call_cleanly(func, *args, what: str | None = None, section: str | None = None, numpy_only: bool = False,
+                 **kwargs):
     """Call ``func`` and return its result, failing if it overflows, divides by zero or warns.
 
     NumPy's floating-point errors raise inside the call (underflow excepted), and warnings are
     recorded whatever filters the caller set, so a RuntimeWarning is never silently swallowed.
+    The call runs where the function lives (the ``strict_call`` probe): a student's function in
+    its own kernel, whose error state and warning filters are its own, not the judge's. With
+    ``numpy_only``, a call into Keras, TensorFlow, JAX or PyTorch fails the check too.
     """
     what = what or f"{getattr(func, '__name__', 'the function')}(...)"
+    from ..probe_library import strict_call
     from ..remote import bridge_of, run_probe
 
     target = getattr(func, "__wrapped__", func)
     if bridge_of(target) is not None:  # the student's function: strict where it runs, in its kernel
         answer = run_probe("strict_call", target, list(args), dict(kwargs))
-        if not isinstance(answer, dict):
-            raise CheckError(f"{what} could not be checked")
-        if answer.get("floating_error"):
-            raise CheckError(f"{what} triggers NumPy's {answer['floating_error']} (it would print a RuntimeWarning): "
-                             "an intermediate value such as np.exp of a large number grows past the float "
-                             "range. Rewrite the formula so that it stays finite for inputs like +-1000."
-                             + _reread(section))
-        if answer.get("warnings"):
-            raise CheckError(f"{what} emits a RuntimeWarning: {answer['warnings'][0]}. Rewrite the formula so that "
-                             "it stays finite for inputs like +-1000." + _reread(section))
-        for index, value in answer.get("changed") or []:
-            if type(index) is int and 0 <= index < len(args) and isinstance(args[index], np.ndarray) \
-                    and isinstance(value, np.ndarray) and value.shape == args[index].shape and args[index].flags.writeable:
-                args[index][...] = value
-        return answer.get("result")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            with np.errstate(**FLOATING_ERRORS):
-                result = func(*args, **kwargs)
-        except FloatingPointError as error:
-            raise CheckError(f"{what} triggers NumPy's {error} (it would print a RuntimeWarning): "
-                             "an intermediate value such as np.exp of a large number grows past the float "
-                             "range. Rewrite the formula so that it stays finite for inputs like +-1000."
-                             + _reread(section)) from None
-    runtime = [w for w in caught if issubclass(w.category, RuntimeWarning)]
-    if runtime:
-        raise CheckError(f"{what} emits a RuntimeWarning: {runtime[0].message}. Rewrite the formula so that "
+    else:
+        answer = strict_call(func, list(args), dict(kwargs))
+    if not isinstance(answer, dict):
+        raise CheckError(f"{what} could not be checked")
+    if answer.get("floating_error"):
+        raise CheckError(f"{what} triggers NumPy's {answer['floating_error']} (it would print a RuntimeWarning): "
+                         "an intermediate value such as np.exp of a large number grows past the float "
+                         "range. Rewrite the formula so that it stays finite for inputs like +-1000."
+                         + _reread(section))
+    if answer.get("warnings"):
+        raise CheckError(f"{what} emits a RuntimeWarning: {answer['warnings'][0]}. Rewrite the formula so that "
                          "it stays finite for inputs like +-1000." + _reread(section))
-    return result
+    used = [name for name in answer.get("frameworks") or [] if isinstance(name, str)]
+    if numpy_only and used:
+        raise CheckError(f"{what} calls {', '.join(used)}: write it with NumPy operations (np.exp, np.where, "
+                         "np.maximum, ...), as the exercise asks." + _reread(section))
+    for index, value in answer.get("changed") or []:  # what it did to its inputs, done to ours too
+        original = args[index] if type(index) is int and 0 <= index < len(args) else None
+        if isinstance(original, np.ndarray) and isinstance(value, np.ndarray) and value.shape == original.shape \
+                and original.flags.writeable and value is not original:
+            original[...] = value
+    return answer.get("result")

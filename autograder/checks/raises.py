@@ -34,3 +34,14 @@ def assert_raises(call, what: str, words=(), section: str | None = None, error: 
             raise CheckError(f"{what} raised {kind}({message!r}); its message should mention {word!r}"
                              f"{_reread(section)}")
     return message
+
+
+def assert_accepts(call, what: str, section: str | None = None) -> None:
+    """``call()`` works. A test that demands an error for bad arguments makes a valid call first,
+    so that an answer which fails on every call does not pass it by raising the same error."""
+    try:
+        call()
+    except Exception as raised:  # noqa: BLE001 - a student's function may raise anything
+        raise CheckError(f"{what} raised {type(raised).__name__} ({str(raised)[:120]}), but it is a valid call: "
+                         f"the error for a bad argument must come from checking that argument{_reread(section)}") \
+            from None

@@ -52,12 +52,13 @@ def _call_text(name, x, kwargs) -> str:
 
 def assert_activation(func, name: str, x, **kwargs) -> None:
     """``func(x, **kwargs)`` equals ``keras.activations.<name>`` within atol 1e-6 + rtol 1e-5,
-    without NumPy overflow, divide or invalid warnings, returns a NumPy array and leaves x alone."""
+    computed with NumPy alone, without NumPy overflow, divide or invalid warnings, returns a NumPy
+    array and leaves x alone."""
     x = np.asarray(x)
     what = _call_text(name, x, kwargs)
     section = SECTIONS[name]
     original = x.copy()
-    result = call_cleanly(func, x, what=what, section=section, **kwargs)
+    result = call_cleanly(func, x, what=what, section=section, numpy_only=True, **kwargs)
     if not np.array_equal(x, original, equal_nan=True):
         raise CheckError(f"{what} changed its input array x in place: compute a new array (np.maximum, "
                          f'np.where, ...) instead of assigning into x. Reread "{section}".')
@@ -172,6 +173,10 @@ def assert_shape(func, reference, *args, section=SHAPES_SECTION, **kwargs) -> No
         raise CheckError(f"{what} should return a tuple (H', W', C'), found {found!r} ({type(found).__name__})")
     if len(found) != len(want) or any(f != w for f, w in zip(found, want)):
         raise CheckError(f"{what} is {found}, but Keras gives {want}; reread {section}")
+    kinds = [type(v).__name__ for v in found if type(v) is not int]
+    if kinds:  # 14.0 == 14, but a shape made of floats breaks layers.Reshape and range()
+        raise CheckError(f"{what} should be a tuple of Python ints, found {found} ({', '.join(dict.fromkeys(kinds))}): "
+                         f"np.ceil and np.floor give floats; use // or int(...); reread {section}")
 
 
 def _named(func, name):
@@ -235,6 +240,38 @@ def _shape(tensor) -> tuple:
     return tuple(None if d is None else int(d) for d in tensor.shape[1:])
 
 
+def _dense_before_join(model, source) -> bool | None:
+    """Whether every way from ``source`` (an input tensor) into a Concatenate of ``model`` passes a
+    Dense layer (in a nested model too); None when the graph cannot be read (no top-level join)."""
+    joins = [layer for layer in model.layers if type(layer).__name__ == "Concatenate"]
+    if not joins:
+        return None
+
+    def has_dense(operation) -> bool:
+        if type(operation).__name__ == "Dense":
+            return True
+        return hasattr(operation, "layers") and any(type(l).__name__ == "Dense" for l in flat_layers(operation))
+
+    def paths(tensor, dense: bool, depth: int = 0):
+        """For each way back from ``tensor`` to ``source``: whether it passed a Dense."""
+        if tensor is source:
+            yield dense
+            return
+        history = getattr(tensor, "_keras_history", None)
+        if history is None or depth > 200:
+            return
+        operation = history.operation
+        nodes = getattr(operation, "_inbound_nodes", [])
+        if not 0 <= history.node_index < len(nodes):
+            return
+        for parent in nodes[history.node_index].input_tensors:
+            yield from paths(parent, dense or has_dense(operation), depth + 1)
+
+    found = [passed for join in joins for node in join._inbound_nodes for tensor in node.input_tensors
+             for passed in paths(tensor, False)]
+    return all(found) if found else None
+
+
 def assert_two_branch_model(model, image_shape, num_features, num_classes, what) -> None:
     """Two inputs [image, features], a Conv2D, a Concatenate, a softmax over num_classes that
     depends on both inputs."""
@@ -261,6 +298,9 @@ def assert_two_branch_model(model, image_shape, num_features, num_classes, what)
     if "Concatenate" not in kinds:
         raise CheckError(f"{what} has no Concatenate layer joining the two branches; layers found: {kinds}; "
                          f"reread {TWO_BRANCH_SECTION}")
+    if _dense_before_join(model, inputs[1]) is False:
+        raise CheckError(f"{what}: the features input reaches the Concatenate through no Dense layer: give the "
+                         f"features a Dense branch of their own first; reread {TWO_BRANCH_SECTION}")
     rng = np.random.default_rng(0)
     image = rng.random((2, *image_shape), dtype=np.float32)
     features = rng.random((2, num_features), dtype=np.float32)

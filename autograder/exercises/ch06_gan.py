@@ -68,10 +68,27 @@ def assert_generator(build_generator, latent_dim: int, batch: int, scale: float 
 
 
 def assert_upsamples(model, what: str) -> None:
-    kinds = [type(layer).__name__ for layer in flat_layers(model)]
-    if not any(kind in UPSAMPLING_LAYERS for kind in kinds):
+    """At least one Conv2DTranspose or UpSampling2D layer that makes the image larger."""
+    layers = list(flat_layers(model))
+    kinds = [type(layer).__name__ for layer in layers]
+    upsampling = [layer for layer in layers if type(layer).__name__ in UPSAMPLING_LAYERS]
+    if not upsampling:
         raise CheckError(f"{what} has no Conv2DTranspose or UpSampling2D layer (found {', '.join(kinds)}): "
                          f"a DCGAN generator upsamples from 7x7 to 28x28; {GENERATOR_SECTION}")
+    if not any(_enlarges(layer) for layer in upsampling):
+        raise CheckError(f"{what} has a {type(upsampling[0]).__name__}, but none makes the image larger "
+                         f"(strides=1): upsample 7x7 -> 14x14 -> 28x28 with strides=2; {GENERATOR_SECTION}")
+
+
+def _enlarges(layer) -> bool:
+    try:
+        before, after = tuple(layer.input.shape), tuple(layer.output.shape)
+    except (AttributeError, ValueError):  # a layer used twice, or not built: judge by its settings
+        factor = getattr(layer, "strides", None) or getattr(layer, "size", None) or (1,)
+        return any(int(f) > 1 for f in factor)
+    spatial = slice(2, 4) if getattr(layer, "data_format", "channels_last") == "channels_first" else slice(1, 3)
+    area = lambda shape: int(np.prod([d or 0 for d in shape[spatial]]))  # noqa: E731
+    return len(before) == len(after) == 4 and area(after) > area(before)
 
 
 def assert_discriminator(build_discriminator, input_shape: tuple, batch: int, scale: float = 1.0) -> np.ndarray:
@@ -207,6 +224,16 @@ def displayed_images(fig) -> list[tuple[object, np.ndarray]]:
     return shown
 
 
+# Colormaps that draw a single-channel image in grey (dark to light or light to dark).
+GREY_CMAPS = {"gray", "grey", "Greys", "Greys_r", "binary", "binary_r", "gist_gray", "gist_grey", "gist_gray_r",
+              "gist_grey_r", "gray_r", "grey_r", "gist_yarg", "gist_yerg", "gist_yarg_r", "gist_yerg_r"}
+
+
+def image_cmaps(fig) -> list[str]:
+    """The colormap of every image of a figure, by name."""
+    return [image.get_cmap().name for ax in fig.get_axes() for image in ax.get_images()]
+
+
 def has_ticks(ax) -> bool:
     """Ticks show unless the axis is switched off or both tick lists are empty."""
     return bool(ax.axison and (len(ax.get_xticks()) or len(ax.get_yticks())))
@@ -220,9 +247,11 @@ def assert_image_grid(plot_image_grid, images: np.ndarray, rows: int, cols: int,
     try:
         try:
             fig = plot_image_grid(images, rows=rows, cols=cols) if by_keyword else plot_image_grid(images)
-        except (AttributeError, TypeError, IndexError) as error:
+        except (AttributeError, TypeError, IndexError, ValueError) as error:
             hint = (" plt.subplots(1, 1) returns a single Axes, not an array: pass squeeze=False"
-                    if rows == 1 or cols == 1 else "")
+                    if rows == 1 or cols == 1 else
+                    f" it is given {len(images)} images: show only the first rows * cols = {rows * cols}"
+                    if len(images) > rows * cols else "")
             raise CheckError(f"{call} raised {type(error).__name__}: {error}.{hint}; {GRID_SECTION}") from None
         if not isinstance(fig, Figure):
             raise CheckError(f"{call} should return a matplotlib Figure, got {type(fig).__name__}; {GRID_SECTION}")
@@ -241,6 +270,10 @@ def assert_image_grid(plot_image_grid, images: np.ndarray, rows: int, cols: int,
             if not any(arr.shape[:2] == img.shape and np.allclose(arr.reshape(img.shape), img) for _, arr in shown):
                 raise CheckError(f"{call} does not show images[{i}]: draw each of the images it is given "
                                  f"with ax.imshow; {GRID_SECTION}")
+        colored = [name for name in image_cmaps(fig) if name not in GREY_CMAPS]
+        if colored:
+            raise CheckError(f"{call} draws the images with the {colored[0]!r} colormap: the digits are grey, pass "
+                             f'cmap="gray" to ax.imshow; {GRID_SECTION}')
         ticked = [ax for ax, _ in shown if has_ticks(ax)]
         if ticked:
             raise CheckError(f"{call}: {len(ticked)} of the axes still show ticks; hide them with "

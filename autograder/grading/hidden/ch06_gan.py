@@ -69,3 +69,18 @@ def generator_with_constant_output(latent_dim: int, value: float):
         layers.Dense(28 * 28, kernel_initializer="zeros", bias_initializer=keras.initializers.Constant(bias)),
         layers.Activation("tanh"), layers.Reshape((28, 28, 1)),
     ])
+
+
+def generator_with_batch_norm(latent_dim: int, value: float):
+    """A 'generator' with BatchNormalization: every pixel is tanh(c) = value in inference mode (the
+    moving statistics, fresh, change nothing) and exactly 0 in training mode (the batch's own
+    statistics: every row is the same c, so each normalizes to 0)."""
+    import keras
+    from keras import layers
+
+    bias = float(np.arctanh(value))
+    return keras.Sequential([
+        keras.Input((latent_dim,)),
+        layers.Dense(28 * 28, kernel_initializer="zeros", bias_initializer=keras.initializers.Constant(bias)),
+        layers.BatchNormalization(), layers.Activation("tanh"), layers.Reshape((28, 28, 1)),
+    ])

@@ -63,3 +63,15 @@ def assert_value_error(call, what: str, why: str) -> None:
     except Exception as error:  # noqa: BLE001 - the wrong kind of error is the failure
         raise CheckError(f"{what} raised {type(error).__name__}, expected ValueError: {why}") from None
     raise CheckError(f"{what} should raise ValueError: {why}")
+
+
+def assert_base_frozen(base_model, what: str) -> None:
+    """The base's own feature layers are frozen after build_transfer_model: the very layers are
+    reused (a copy with the same weights would leave these trainable)."""
+    from ...exercises.ch07_transfer import SECTION_FROZEN, feature_layers
+
+    trainable = [layer.name for layer in feature_layers(base_model) if layer.trainable]
+    if trainable:
+        raise CheckError(f"after {what} the base's own layers {trainable} are still trainable: freeze the base's "
+                         "layers themselves (base_model.trainable = False, or each layer's trainable = False) and "
+                         f"build on them, not on a copy; reread {SECTION_FROZEN}")
