@@ -298,7 +298,10 @@ def begin_test(seed: int = 0) -> None:
 
 
 def bridge_of(value) -> Bridge | None:
-    """The bridge behind a proxy (None for a local object)."""
+    """The bridge behind a proxy, or behind what wraps one (``__wrapped__``, as check() remembers
+    results); None for a local object."""
+    if not isinstance(value, Remote):
+        value = getattr(value, "__wrapped__", value)
     return object.__getattribute__(value, "_bridge") if isinstance(value, Remote) else None
 
 

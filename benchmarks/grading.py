@@ -178,8 +178,10 @@ def main() -> None:
                                              str(course.root), "--workers", str(workers)], course.root)
                 total, top = total + seconds, max(top, peak)
                 spent = [a + b for a, b in zip(spent, judge_time(said))]
-            rows.append((f"keras-course grade --workers {workers}", total, top,
-                         scores(course) == reference))
+            ours = scores(course)
+            rows.append((f"keras-course grade --workers {workers}", total, top, ours == reference))
+            for key in sorted(k for k in reference if ours.get(k) != reference[k]):
+                print(f"  --workers {workers}: {key[0]} {key[1]}: nbgrader {reference[key]}, keras-course {ours.get(key)}")
             judged.append((workers, spent))
         print(f"load average after: {os.getloadavg()}")
         if plain:

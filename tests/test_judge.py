@@ -45,3 +45,14 @@ def test_a_clean_answer_passes_and_an_in_place_change_comes_back():
     x = np.array([-1.0, 2.0])
     call_cleanly(bridge.lookup("clip"), x)
     assert x.tolist() == [0.0, 2.0]  # the judge sees what the student's function did to its input
+
+
+def test_a_function_check_remembers_still_leads_to_its_kernel():
+    """check() wraps the student's functions to remember results; a test that must act in the
+    student's kernel (write an image folder there, say) finds the kernel through the wrapper."""
+    from autograder.remote import bridge_of
+    from autograder.student import _Remembered
+
+    bridge = students("def f(x):\n    return x\n")
+    assert bridge_of(_Remembered(bridge.lookup("f"))) is bridge
+    assert bridge_of(len) is None
