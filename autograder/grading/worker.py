@@ -6,7 +6,8 @@ it starts a kernel in a fresh private folder with numpy, keras and TensorFlow al
 (the few seconds every notebook spends first: forked from the slot's fork server, see
 kernel_forkserver.py, or started cold and warmed up where forking is not possible), says
 ``ready``, waits for one job, executes that notebook with nbgrader's own ``Execute`` preprocessor
-under the time, memory and output limits, writes the executed notebook where the job says, says
+under the time, memory and output limits (its test cells judged here, in the worker's own process,
+never sent to the kernel: judge.py), writes the executed notebook where the job says, says
 ``done``, and kills the kernel and anything it left. Messages are JSON lines on stdout; the
 grader writes jobs as JSON lines on stdin.
 
