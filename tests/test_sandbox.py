@@ -79,3 +79,24 @@ def test_the_kernel_sees_only_the_allowlist(tmp_path):
     assert seen["source"] == "FileNotFoundError"
     assert "home" not in seen["root"] and "srv" not in seen["root"]
     assert seen["cwd"] == str(box.workdir)
+
+
+@pytest.mark.skipif(MODE.name == "none", reason="no namespaces on this machine (keras-course grade warns)")
+def test_where_pivot_root_is_refused_the_kernel_is_chrooted_into_the_same_allowlist(tmp_path):
+    top = tmp_path / "grading"
+    top.mkdir()
+    os.chmod(tmp_path, 0o755)
+    os.chmod(top, 0o711)
+    box = Sandbox(0, Limits(), MODE, [], top)
+    box.fresh_workdir()
+    command = box.wrap([sys.executable, "-c", "import os; print(sorted(os.listdir('/')))"])
+    start = command.index("-m")  # the entry with pivot_root made to fail, as on an initramfs root
+    command = [command[0], "-c", "import sys, autograder.grading.sandbox as s; s.PIVOT_ROOT = -1; "
+               "s.enter(sys.argv[1:])", *command[start + 2:]]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    finally:
+        box.kill_all()
+    assert done.returncode == 0, done.stderr[-2000:]
+    root = done.stdout.strip()
+    assert "'usr'" in root and "'home'" not in root and "'srv'" not in root

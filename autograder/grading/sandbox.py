@@ -384,8 +384,10 @@ def _enter_allowlist(root: str, readable: list[str], writable: list[str], hidden
     if os.path.isdir("/sys"):
         _bind("/sys", root, read_only=True)
     os.chdir(root)
-    _check(libc.syscall(PIVOT_ROOT, b".", b"."), "pivot_root")  # the old root now lies under the new one
-    _check(libc.umount2(b".", MNT_DETACH), "detach the old root")
+    if libc.syscall(PIVOT_ROOT, b".", b".") == 0:  # the old root now lies under the new one
+        _check(libc.umount2(b".", MNT_DETACH), "detach the old root")
+    else:  # a root pivot_root refuses (an initramfs): chroot, which the kernel's user cannot leave
+        os.chroot(".")
     os.chdir("/")
 
 
