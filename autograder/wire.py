@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import builtins
+import functools
 import io
 import math
 from typing import Any, Callable
@@ -429,10 +430,12 @@ def _items(tree: dict) -> list:
     return items
 
 
-def _colormaps() -> set[str]:
+@functools.lru_cache(maxsize=1)
+def _colormaps() -> frozenset[str]:
+    """Matplotlib's colormap names, read once: a figure's every image is checked against them."""
     import matplotlib
 
-    return set(matplotlib.colormaps)
+    return frozenset(matplotlib.colormaps)
 
 
 def _decode_figure(tree: dict):
