@@ -84,6 +84,31 @@ def strict_call(func, args: list, kwargs: dict):
             "warnings": [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]}
 
 
+@named_probe("strict_trajectory")
+def strict_trajectory(step, w0, grads: list, states: list, count_steps: bool, kwargs: dict):
+    """An optimizer step function fed its own results, one ``strict_call`` per gradient (chapter 3):
+    ``step(w, g, *states[, t], **kwargs)`` returns ``(w, *states)`` for the next step. One request
+    instead of one per step; the answers up to the first step that raises, returns something that
+    cannot be fed back or fails ``strict_call``'s rules (the judge replays that step on its own)."""
+    import copy
+
+    w, answers = w0, []
+    for t, g in enumerate(grads, start=1):
+        try:
+            answer = strict_call(step, [w, g.copy(), *states] + ([t] if count_steps else []), dict(kwargs))
+            answers.append(copy.deepcopy(answer))  # as returned: the next step may change its arrays in place
+        except Exception:  # noqa: BLE001 - the judge replays this step alone and sees the error
+            break
+        result = answer.get("result")
+        if not isinstance(result, (tuple, list)) or len(result) != 1 + len(states):
+            break
+        try:
+            w, *states = [np.asarray(value, "float32") for value in result]
+        except Exception:  # noqa: BLE001 - not arrays: the judge says so
+            break
+    return answers
+
+
 # Libraries an exercise written "in NumPy" must not call (checks.arrays.call_cleanly(numpy_only=True)).
 FRAMEWORKS = ("keras", "tensorflow", "jax", "jaxlib", "torch")  # SciPy is NumPy's own world: allowed
 

@@ -56,3 +56,55 @@ def test_a_function_check_remembers_still_leads_to_its_kernel():
     bridge = students("def f(x):\n    return x\n")
     assert bridge_of(_Remembered(bridge.lookup("f"))) is bridge
     assert bridge_of(len) is None
+
+
+class CountingBridge(LaxKernelBridge):
+    def __init__(self, namespace):
+        super().__init__(namespace)
+        self.sent = 0
+
+    def send(self, request_text: str) -> str:
+        self.sent += 1
+        return super().send(request_text)
+
+
+SGD_IN_PLACE = """
+def sgd_step(w, g, velocity, learning_rate=0.01, momentum=0.0):
+    velocity *= momentum
+    velocity -= learning_rate * g
+    w += velocity          # changes the arrays it was given and returns them: fine, as in training
+    return w, velocity
+"""
+
+
+def test_an_optimizer_trajectory_is_one_probe_and_in_place_steps_pass():
+    from autograder.exercises.ch03_training import assert_steps_match_keras
+
+    namespace: dict = {}
+    exec("import numpy as np\n" + SGD_IN_PLACE, namespace)
+    bridge = CountingBridge(namespace)
+    assert_steps_match_keras(bridge.lookup("sgd_step"), "sgd", learning_rate=0.1, momentum=0.9)
+    assert bridge.sent <= 3  # a lookup and the trajectory, not one request per step
+
+
+@pytest.mark.parametrize("source, words", [
+    ("def sgd_step(w, g, velocity, learning_rate=0.01, momentum=0.0):\n"
+     "    if np.abs(w).max() > 0 and sgd_step.calls >= 2:\n        raise RuntimeError('third step breaks')\n"
+     "    sgd_step.calls += 1\n    return w - learning_rate * g, velocity\nsgd_step.calls = 0\n", "third step breaks"),
+    ("def sgd_step(w, g, velocity, learning_rate=0.01, momentum=0.0):\n"
+     "    sgd_step.calls += 1\n    if sgd_step.calls == 4:\n        np.exp(np.float32(1000))\n"
+     "    return w - learning_rate * g, velocity\nsgd_step.calls = 0\n", "overflow"),
+    ("def sgd_step(w, g, velocity, learning_rate=0.01, momentum=0.0):\n"
+     "    sgd_step.calls += 1\n    return (w - learning_rate * g, velocity) if sgd_step.calls < 5 else w\n"
+     "sgd_step.calls = 0\n", "should return a tuple"),
+    ("def sgd_step(w, g, velocity, learning_rate=0.01, momentum=0.0):\n"
+     "    sgd_step.calls += 1\n    return w - (learning_rate if sgd_step.calls < 7 else 0.2) * g, velocity\n"
+     "sgd_step.calls = 0\n", "after step 7 of 20, the returned w differs"),
+])
+def test_a_trajectory_that_goes_wrong_midway_fails_where_it_goes_wrong(source, words):
+    """A step that raises, overflows or returns something else halfway: the judge replays that step
+    alone, so the message is the one a step-by-step check gives."""
+    from autograder.exercises.ch03_training import assert_steps_match_keras
+
+    with pytest.raises(Exception, match=words):
+        assert_steps_match_keras(students(source).lookup("sgd_step"), "sgd", learning_rate=0.01)

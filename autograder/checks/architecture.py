@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields, replace
 from .errors import CheckError
 from .padding import ZERO_PADDING_KINDS
 from .quiet import quietly
+from .reference_cache import reference_cache
 from .summary import LINEAR, LayerSummary, check_is_model, same_activation, stride_text, summarize
 from .unallocated import unallocated_weights
 
@@ -117,6 +118,13 @@ def build_reference(spec: list[LayerSpec], input_shape) -> "keras.Model":
         if _requires_batch_norm(s):  # the order around the activation changes no shape
             model.add(layers.BatchNormalization())
     return model
+
+
+@reference_cache
+def reference_summary(spec: list[LayerSpec], input_shape) -> list[LayerSummary]:
+    """The summary of ``build_reference(spec, input_shape)``: expected shapes and parameter counts."""
+    with unallocated_weights():  # shapes and counts only; drawing its weights costs seconds
+        return summarize(build_reference(spec, input_shape))
 
 
 # What each checked field is called in a message, given its value.
@@ -249,9 +257,7 @@ def assert_output_shape(model, output_shape, how_built: str = "the model") -> No
 def assert_matches_spec(model, spec: list[LayerSpec], input_shape) -> None:
     """Input shape, layers, every output shape and every parameter count match the spec."""
     assert_input_shape(model, input_shape)
-    with unallocated_weights():  # the reference gives shapes and counts; drawing its weights costs seconds
-        reference = summarize(build_reference(spec, input_shape))
-    _compare(model, spec, reference)
+    _compare(model, spec, reference_summary(spec, input_shape))
 
 
 # The aspects of an architecture that ``assert_spec_aspect`` judges one at a time, so that one
@@ -289,8 +295,7 @@ def assert_spec_aspect(model, spec: list[LayerSpec], input_shape, aspect: str) -
             raise CheckError(f"only {len(aligned)} of {len(spec)} layers are where the exercise puts them; "
                              "their settings are right, the others cannot be checked")
         return
-    with unallocated_weights():
-        reference = summarize(build_reference(spec, input_shape))
+    reference = reference_summary(spec, input_shape)
     if aspect == "shapes":
         assert_input_shape(model, input_shape)
         expected = [r.output_shape for r in reference]

@@ -135,6 +135,11 @@ def call_cleanly(func, *args, what: str | None = None, section: str | None = Non
         answer = run_probe("strict_call", target, list(args), dict(kwargs))
     else:
         answer = strict_call(func, list(args), dict(kwargs))
+    return judge_strict_answer(answer, args, what, section, numpy_only)
+
+
+def judge_strict_answer(answer, args, what: str, section: str | None = None, numpy_only: bool = False):
+    """What ``call_cleanly`` concludes from one ``strict_call`` answer: the result, or a CheckError."""
     if not isinstance(answer, dict):
         raise CheckError(f"{what} could not be checked")
     if answer.get("floating_error"):

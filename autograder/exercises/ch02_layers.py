@@ -15,6 +15,7 @@ from ..checks.errors import CheckError, context
 from ..checks.quiet import quiet
 from ..checks.summary import flat_layers
 from ..checks.raises import assert_raises
+from ..checks.reference_cache import reference_cache
 from . import public_test
 
 # --- activations -----------------------------------------------------------------------------
@@ -38,6 +39,7 @@ def extremes(dtype="float32") -> np.ndarray:
     return np.array([EXTREMES], dtype=dtype)
 
 
+@reference_cache
 def keras_activation(name: str, x, **kwargs) -> np.ndarray:
     import keras
 
@@ -113,6 +115,7 @@ SHAPES_SECTION = '"Output shapes of convolution and pooling"'
 RNN_LAYERS = {"simple_rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
 
 
+@reference_cache
 def keras_dense_params(input_dim, units, use_bias=True) -> int:
     import keras
 
@@ -121,6 +124,7 @@ def keras_dense_params(input_dim, units, use_bias=True) -> int:
     return int(layer.count_params())
 
 
+@reference_cache
 def keras_conv2d_params(input_channels, filters, kernel_size, use_bias=True) -> int:
     import keras
 
@@ -129,6 +133,7 @@ def keras_conv2d_params(input_channels, filters, kernel_size, use_bias=True) -> 
     return int(layer.count_params())
 
 
+@reference_cache
 def keras_rnn_params(kind, input_dim, units) -> int:
     import keras
 
@@ -137,6 +142,7 @@ def keras_rnn_params(kind, input_dim, units) -> int:
     return int(layer.count_params())
 
 
+@reference_cache
 def keras_conv2d_output_shape(input_shape, filters, kernel_size, strides=1, padding="valid") -> tuple:
     import keras
 
@@ -144,6 +150,7 @@ def keras_conv2d_output_shape(input_shape, filters, kernel_size, strides=1, padd
     return tuple(int(d) for d in layer.compute_output_shape((None, *input_shape))[1:])
 
 
+@reference_cache
 def keras_pool2d_output_shape(input_shape, pool_size=2, strides=None, padding="valid") -> tuple:
     import keras
 

@@ -422,7 +422,17 @@ def main(argv: list[str] | None = None) -> None:
     sandbox = Sandbox(settings["slot"], Limits(**settings["limits"]), Mode(settings["mode"]),
                       [Path(p) for p in settings["hidden"]], Path(settings["top"]))
     start_judge(settings["threads"])
-    serve(sandbox, settings["kernel"], settings["threads"], settings.get("fork", True))
+    profile_to = os.environ.get("KERAS_COURSE_PROFILE")  # a folder: where the judge's time goes, for developers
+    if not profile_to:
+        serve(sandbox, settings["kernel"], settings["threads"], settings.get("fork", True))
+        return
+    import cProfile
+
+    with cProfile.Profile() as profile:
+        try:
+            serve(sandbox, settings["kernel"], settings["threads"], settings.get("fork", True))
+        finally:
+            profile.dump_stats(Path(profile_to) / f"worker-{settings['slot']}-{os.getpid()}.prof")
 
 
 if __name__ == "__main__":
