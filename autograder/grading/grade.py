@@ -308,6 +308,9 @@ class Grader:
                 self._prepare(self.todo.popleft(), progress)
                 continue
             self.ready.pop(0).send(self.jobs.popleft())
+        # One submission prepared ahead while every worker is busy: the next free worker starts at once.
+        while not self.jobs and self.todo and not self.ready:
+            self._prepare(self.todo.popleft(), progress)
 
     def _prepare(self, student: str, progress: Progress) -> None:
         started = time.monotonic()

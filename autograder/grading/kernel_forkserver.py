@@ -201,7 +201,8 @@ def _running(pid: int) -> bool:
 class ForkServer:
     """One slot's fork server: started inside the sandbox, asked for one kernel per submission."""
 
-    def __init__(self, sandbox, python: str, env: dict[str, str], log: Path, timeout: float = 120.0):
+    def __init__(self, sandbox, python: str, env: dict[str, str], log: Path, timeout: float = 120.0,
+                 wait: bool = True):
         # Its own home, new at every start: a child may write there, and nothing it leaves is read.
         home = sandbox.workdir.parent / f"forkserver-slot-{sandbox.slot}"
         shutil.rmtree(home, ignore_errors=True)
@@ -219,7 +220,16 @@ class ForkServer:
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
                 env={**env, "HOME": str(home), "TMPDIR": str(home)})
         threading.Thread(target=self._read, daemon=True).start()
-        self._expect("ready", timeout)
+        self.ready, self.timeout = False, timeout
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Until the server has imported everything and can fork (``wait=False`` leaves it to the
+        caller, who can do its own start-up meanwhile)."""
+        if not self.ready:
+            self._expect("ready", self.timeout)
+            self.ready = True
 
     @property
     def pid(self) -> int:

@@ -312,12 +312,16 @@ def shutdown(km: KernelManager, sandbox: Sandbox) -> None:
     sandbox.kill_all()
 
 
-def start_judge(threads: int) -> None:
-    """Keras for the judge, imported once per worker, quietly, with the slot's share of the cores."""
+def judge_environment(threads: int) -> None:
+    """The slot's share of the cores and TensorFlow's quiet log, for the judge and its kernels."""
     if threads:
         os.environ.update(OMP_NUM_THREADS=str(threads), TF_NUM_INTRAOP_THREADS=str(threads),
                           TF_NUM_INTEROP_THREADS=str(max(2, threads)))
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def start_judge() -> None:
+    """Keras for the judge, imported once per worker, quietly."""
     from ..testcell import no_output
 
     with no_output():
@@ -352,8 +356,18 @@ class KernelSource:
             self._give_up_on(server, error)  # this submission gets a cold kernel; the next, a new server
             return start_warm_kernel(self.sandbox, self.kernel_name, self.threads)
 
-    def _server(self) -> ForkServer | None:
+    def prestart(self) -> None:
+        """Start the fork server without waiting for it: its imports and the judge's run side by side."""
+        self._server(wait=False)
+
+    def _server(self, wait: bool = True) -> ForkServer | None:
         if self.server and self.server.alive():
+            if wait and not self.server.ready:
+                try:
+                    self.server.wait_ready()
+                except ForkServerError as error:
+                    self._give_up_on(self.server, error)
+                    return None
             return self.server
         if self.server:  # a submission killed or stopped it: start another (not a failure of ours)
             self._give_up_on(self.server, "it stopped", failed=False)
@@ -361,7 +375,7 @@ class KernelSource:
             return None
         env = kernel_env(self.sandbox, self.threads)
         try:
-            self.server = ForkServer(self.sandbox, self.python, env, kernel_log(self.sandbox))
+            self.server = ForkServer(self.sandbox, self.python, env, kernel_log(self.sandbox), wait=wait)
         except (ForkServerError, OSError) as error:
             self._give_up_on(None, error)
             return None
@@ -384,8 +398,11 @@ class KernelSource:
 
 def serve(sandbox: Sandbox, kernel_name: str, threads: int, fork: bool = True) -> None:
     """ready -> job -> done, one warm kernel per job, until the grader closes stdin."""
+    judge_environment(threads)
     kernels = KernelSource(sandbox, kernel_name, threads, fork)
     try:
+        kernels.prestart()
+        start_judge()
         _serve(sandbox, kernels)
     finally:
         kernels.close()
@@ -421,7 +438,6 @@ def main(argv: list[str] | None = None) -> None:
     settings = json.loads(parser.parse_args(argv).settings)
     sandbox = Sandbox(settings["slot"], Limits(**settings["limits"]), Mode(settings["mode"]),
                       [Path(p) for p in settings["hidden"]], Path(settings["top"]))
-    start_judge(settings["threads"])
     profile_to = os.environ.get("KERAS_COURSE_PROFILE")  # a folder: where the judge's time goes, for developers
     if not profile_to:
         serve(sandbox, settings["kernel"], settings["threads"], settings.get("fork", True))
