@@ -18,6 +18,7 @@ GAN_LOSSES = {
     "binary_crossentropy": lambda bce: bce,
     "binary_crossentropy_plus_100": lambda bce: (lambda y_true, y_pred: bce(y_true, y_pred) + 100.0),
     "zero": lambda bce: (lambda y_true, y_pred: 0.0 * bce(y_true, y_pred)),
+    "binary_crossentropy_sum": lambda bce: type(bce)(reduction="sum"),  # a loss that counts the samples
 }
 
 

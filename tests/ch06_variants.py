@@ -242,6 +242,9 @@ def build_generator(latent_dim=100):
      "compute both losses with self.loss_fn"),
     ("GAN", _gan().replace("self.d_optimizer.apply_gradients(", "self.g_optimizer.apply_gradients("),
      "gan_public", "apply d_optimizer only to discriminator.trainable_weights"),
+    ("GAN", _gan().replace(", training=True)", ")"), "gan_hidden", "the generator never ran in training mode"),
+    ("GAN", _gan().replace("n = tf.shape(data)[0]", "n = 32"), "gan_hidden",
+     "g_loss counts 32 generated images instead of 5"),
     # generate_images
     ("generate_images", '''
 def generate_images(generator, n, latent_dim=100, seed=0):

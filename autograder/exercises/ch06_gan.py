@@ -182,22 +182,15 @@ def loss_value(logs, key: str) -> float:
     return value
 
 
-def step_effect(GAN, *, d_lr: float, g_lr: float, latent_dim: int = 3, image_shape=(4, 4, 1),
-                batch: int = 32, seed: int = 0, loss: str = "binary_crossentropy") -> StepEffect:
-    """Build GAN(generator, discriminator, latent_dim) on tiny models, compile it with plain SGD at
-    the given learning rates and a loss named in probe_library.GAN_LOSSES, run one train_step on a
-    fixed batch of real images (in the student's kernel), and measure here what it did."""
+def one_train_step(GAN, generator, discriminator, latent_dim: int, d_lr: float, g_lr: float, real,
+                   loss: str = "binary_crossentropy") -> dict:
+    """GAN(generator, discriminator, latent_dim) compiled with plain SGD at the given rates and a loss
+    named in probe_library.GAN_LOSSES, after one train_step on ``real`` in the student's kernel:
+    ``{"logs": ..., "generator": ..., "discriminator": ...}`` as they are after the step."""
     from ..remote import run_probe
 
-    generator, discriminator = tiny_models(latent_dim, image_shape, seed)
-    rng = np.random.default_rng(seed)
-    # "Real" images: bright, smooth patterns, unlike the tiny generator's first outputs.
-    real = np.clip(rng.normal(0.6, 0.2, size=(batch, *image_shape)), -1, 1).astype("float32")
-    z = rng.normal(size=(256, latent_dim)).astype("float32")
-    gap_before, fake_before = _scores(generator, discriminator, real, z)
-    g_before, d_before = _weights(generator), _weights(discriminator)
     try:
-        after = run_probe("gan_train_step", GAN, generator, discriminator, latent_dim, d_lr, g_lr, real, loss)
+        return run_probe("gan_train_step", GAN, generator, discriminator, latent_dim, d_lr, g_lr, real, loss)
     except ValueError as error:
         if "originally built with" not in str(error):
             raise
@@ -206,6 +199,21 @@ def step_effect(GAN, *, d_lr: float, g_lr: float, latent_dim: int = 3, image_sha
             "called for the variables it was originally built with\"): apply d_optimizer only to "
             "discriminator.trainable_weights and g_optimizer only to generator.trainable_weights; "
             f"{STEP_SECTION}") from None
+
+
+def step_effect(GAN, *, d_lr: float, g_lr: float, latent_dim: int = 3, image_shape=(4, 4, 1),
+                batch: int = 32, seed: int = 0, loss: str = "binary_crossentropy") -> StepEffect:
+    """Build GAN(generator, discriminator, latent_dim) on tiny models, compile it with plain SGD at
+    the given learning rates and a loss named in probe_library.GAN_LOSSES, run one train_step on a
+    fixed batch of real images (in the student's kernel), and measure here what it did."""
+    generator, discriminator = tiny_models(latent_dim, image_shape, seed)
+    rng = np.random.default_rng(seed)
+    # "Real" images: bright, smooth patterns, unlike the tiny generator's first outputs.
+    real = np.clip(rng.normal(0.6, 0.2, size=(batch, *image_shape)), -1, 1).astype("float32")
+    z = rng.normal(size=(256, latent_dim)).astype("float32")
+    gap_before, fake_before = _scores(generator, discriminator, real, z)
+    g_before, d_before = _weights(generator), _weights(discriminator)
+    after = one_train_step(GAN, generator, discriminator, latent_dim, d_lr, g_lr, real, loss)
     logs, generator, discriminator = after["logs"], after["generator"], after["discriminator"]
     d_loss, g_loss = loss_value(logs, "d_loss"), loss_value(logs, "g_loss")
 
