@@ -39,6 +39,8 @@ class Bridge:
 
     local = False  # True when the namespace is in this process (no seeding across: it is shared)
 
+    submitted_cells: list[str] | None = None  # the judge's copy of the code that ran (checks/source.py)
+
     def __init__(self):
         self._ids = itertools.count(1)
         self._seed: int | None = None
@@ -303,6 +305,20 @@ def bridge_of(value) -> Bridge | None:
     if not isinstance(value, Remote):
         value = getattr(value, "__wrapped__", value)
     return object.__getattribute__(value, "_bridge") if isinstance(value, Remote) else None
+
+
+def frameworks_in_submission(value) -> list[str]:
+    """The frameworks a student's function reaches in the submitted notebook's code (checks/source.py),
+    where the bridge holds that code (the judge's, not a student's own check()); [] otherwise."""
+    from .checks.source import frameworks_in_source
+
+    bridge = bridge_of(value)
+    cells = getattr(bridge, "submitted_cells", None)
+    if bridge is None or cells is None:
+        return []
+    target = value if isinstance(value, Remote) else getattr(value, "__wrapped__", value)
+    names = [name for name, known in bridge._names.items() if known is target]
+    return sorted({framework for name in names for framework in frameworks_in_source(cells, name)})
 
 
 def run_probe(name: str, *args, **kwargs):

@@ -171,6 +171,9 @@ class LimitedExecute(Execute):
         if self.bridge is None or self.bridge.client is not self.kc:
             self.bridge = KernelBridge(self.kc, self.km)
         self.bridge.deadline = time.monotonic() + self._cell_timeout(cell)
+        # The code that ran before this cell, as submitted: data the judge reads (checks/source.py).
+        self.bridge.submitted_cells = [c.source for c in self.nb.cells[:index]
+                                       if c.cell_type == "code" and not is_test_cell(c)]
         started, probes, waited = time.monotonic(), self.bridge.probes, self.bridge.probe_seconds
         cell.outputs = judged_outputs(cell.source, self.bridge)
         cell.execution_count = None
