@@ -8,7 +8,8 @@ bad_submissions.py, from tests/<chNN>_variants.py), in turn. Then, on that one m
 
 1. plain execution of the same notebooks (nbclient, one after another): the floor;
 2. ``nbgrader autograde`` for every chapter;
-3. ``keras-course grade`` for every chapter, with each ``--workers`` value (0: one per core).
+3. ``keras-course grade`` for every chapter, with each ``--workers`` value (0: one per core): one
+   command per chapter, as nbgrader, or with ``--together`` one command for all of them.
 
 It prints the wall time, throughput (submissions per minute), the ratio to nbgrader, the peak
 memory of the whole process tree, the grading overhead (time over plain execution), and whether
@@ -154,6 +155,9 @@ def main() -> None:
     parser.add_argument("--chapters", nargs="*", help="default: every chapter of course/course.toml")
     parser.add_argument("--workers", nargs="*", type=int, default=[1, 2, 0], help="0: one per core")
     parser.add_argument("--skip-plain", action="store_true", help="skip the plain-execution floor")
+    parser.add_argument("--together", action="store_true",
+                        help="keras-course grade every chapter in one command (one start-up of its workers), "
+                             "not one command per chapter as nbgrader needs")
     args = parser.parse_args()
     chapters = args.chapters or [c.id for c in load_course(ROOT / "course").chapters]
     bin_dir = Path(sys.executable).parent
@@ -173,13 +177,14 @@ def main() -> None:
         # 0 means one per core; a count given twice (e.g. 2 and 0 on two cores) runs once.
         for workers in dict.fromkeys(w or os.cpu_count() for w in args.workers):
             total, top, spent = 0.0, 0, [0.0, 0.0, 0.0, 0.0]
-            for chapter in chapters:
-                seconds, peak, said = timed([sys.executable, "-m", "autograder", "grade", chapter, "--course",
+            for group in [chapters] if args.together else [[chapter] for chapter in chapters]:
+                seconds, peak, said = timed([sys.executable, "-m", "autograder", "grade", *group, "--course",
                                              str(course.root), "--workers", str(workers)], course.root)
                 total, top = total + seconds, max(top, peak)
                 spent = [a + b for a, b in zip(spent, judge_time(said))]
             ours = scores(course)
-            rows.append((f"keras-course grade --workers {workers}", total, top, ours == reference))
+            how = " (all chapters, one command)" if args.together and len(chapters) > 1 else ""
+            rows.append((f"keras-course grade --workers {workers}{how}", total, top, ours == reference))
             for key in sorted(k for k in reference if ours.get(k) != reference[k]):
                 print(f"  --workers {workers}: {key[0]} {key[1]}: nbgrader {reference[key]}, keras-course {ours.get(key)}")
             judged.append((workers, spent))
@@ -188,11 +193,11 @@ def main() -> None:
             print(f"plain execution of the same notebooks: {plain:.0f} s, of which")
             for part, seconds in parts.items():
                 print(f"  {part:44} {seconds:7.0f} s  {seconds / plain:5.1%}")
-        print(f"{'':38} {'wall s':>8} {'subs/min':>9} {'vs nbgrader':>12} {'peak GiB':>9} "
+        print(f"{'':66} {'wall s':>8} {'subs/min':>9} {'vs nbgrader':>12} {'peak GiB':>9} "
               f"{'overhead':>9} same scores")
         for name, seconds, peak, same in rows:
             overhead = f"{seconds / plain:.2f}x" if plain else "-"
-            print(f"{name:38} {seconds:8.0f} {args.count / seconds * 60:9.2f} {nb_time / seconds:11.2f}x "
+            print(f"{name:66} {seconds:8.0f} {args.count / seconds * 60:9.2f} {nb_time / seconds:11.2f}x "
                   f"{peak / 2**30:9.2f} {overhead:>9} {same}")
         print("where keras-course grade's workers spent their time (summed over workers):")
         for workers, (executing, judging, probes, waiting) in judged:

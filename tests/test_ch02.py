@@ -2,9 +2,12 @@
 answers written differently, and against wrong answers whose failure messages must teach
 (the standard tests of tests/chapter_cells.py), and what is particular to this chapter."""
 
+import pytest
+
 from ch02_variants import WRITTEN_DIFFERENTLY, WRONG
 from chapter_cells import Chapter, standard_tests
 from conftest import SOURCE
+from test_source_rules import LYING_STRICT_CALL, restored_probes  # noqa: F401 - a fixture
 
 CHAPTER = Chapter(SOURCE / "ch02_layers" / "ch02_layers.ipynb", {
     "output_shapes": ["conv2d_output_shape", "pool2d_output_shape"],
@@ -26,3 +29,25 @@ def test_one_wrong_activation_costs_a_small_share():
     earned = sum(r.score for r in results.values())
     possible = sum(r.points for r in results.values())
     assert possible * 0.6 <= earned < possible
+
+
+NAIVE_SIGMOID = "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n"  # right values; exp(1000) overflows on the way
+WARNING_SHARE = 3 * 0.5 / 10  # squashing_activations_hidden: 3 points, weights 4 x (1 + 1 + 0.5)
+
+
+def test_an_overflow_warning_alone_costs_only_its_test():
+    """A naive sigmoid gives the right values on +-1000 with NumPy's overflow warning: it loses the
+    hidden test of warnings (a small share), not the test of values."""
+    _, results = CHAPTER.run("squashing_activations", {"sigmoid": NAIVE_SIGMOID}, ("hidden",))
+    hidden = results["hidden"]
+    assert hidden.points - hidden.score == pytest.approx(WARNING_SHARE), hidden.text()
+    assert "overflow" in hidden.text()
+
+
+def test_a_forged_warning_report_earns_at_most_the_warning_share(restored_probes):
+    """The warnings are reported by the student's own process, which can lie (see test_source_rules):
+    what a lie can earn is that one small test, never the values."""
+    forged = LYING_STRICT_CALL + "\n" + NAIVE_SIGMOID
+    _, honest = CHAPTER.run("squashing_activations", {"sigmoid": NAIVE_SIGMOID}, ("hidden",))
+    _, lying = CHAPTER.run("squashing_activations", {"sigmoid": forged}, ("hidden",))
+    assert lying["hidden"].score - honest["hidden"].score <= WARNING_SHARE + 1e-9

@@ -28,3 +28,24 @@ def test_nested_feature_extractor_passes(exercise):
 def test_every_exercise_has_two_wrong_answers():
     for exercise in CHAPTER.needs:
         assert len([w for w in WRONG if CHAPTER.exercise_of(w[2]) == exercise]) >= 2, exercise
+
+
+def test_the_step_counts_the_text_quotes_come_from_the_code():
+    """The batch-norm paragraph quotes how many steps the base trains; they follow the training cell."""
+    import math
+    import re
+
+    import nbformat
+
+    from autograder.data import load_mnist
+
+    nb = nbformat.read(SOURCE / "ch07_transfer" / "ch07_transfer.ipynb", as_version=4)
+    text = next(c.source for c in nb.cells if "our base trains for" in c.source)
+    code = next(c.source for c in nb.cells if c.get("id") == "train-base")
+    limit, epochs, batch = (int(re.search(pattern, code)[1]) for pattern in
+                            (r"limit = (\d+)", r"epochs=(\d+)", r"batch_size=(\d+)"))
+    quoted = re.search(r"(\d+) epochs of batches of (\d+), (\d+) steps on the offline digits, (\d+) on MNIST", text)
+    offline = int((load_mnist("digits").y_train < 5).sum())  # digits 0-4: task A
+    mnist = 30_596  # MNIST's training images of digits 0-4, more than the limit
+    steps = [math.ceil(min(count, limit) / batch) * epochs for count in (offline, mnist)]
+    assert [int(g) for g in quoted.groups()] == [epochs, batch, *steps]

@@ -39,8 +39,22 @@ def test_summary_table_has_a_row_per_student_with_reason():
     assert "0/30" in lines[2] and "memory limit" in lines[2]
 
 
+def test_summary_table_names_the_chapter_when_several_were_graded():
+    table = summary_table([GradeResult("alice", 15, 15, assignment="ch01_setup"),
+                           GradeResult("alice", 20, 30, "graded", "late", assignment="ch05_cnn")])
+    lines = table.splitlines()
+    assert lines[0].split() == ["chapter", "student", "score", "status", "reason"]
+    assert lines[1].split()[:3] == ["ch01_setup", "alice", "15/15"]
+    assert lines[2].split() == ["ch05_cnn", "alice", "20/30", "graded", "late"]
+
+
 def test_unknown_assignment_exits_2(capsys):
     assert main(["grade", "ch99_nothing", "--course", str(COURSE)]) == 2
+    assert "ch99_nothing" in capsys.readouterr().err
+
+
+def test_an_unknown_chapter_among_several_exits_2_before_grading(capsys):
+    assert main(["grade", "ch01_setup", "ch99_nothing", "--course", str(COURSE)]) == 2
     assert "ch99_nothing" in capsys.readouterr().err
 
 

@@ -42,8 +42,8 @@ LYING_STRICT_CALL = '''
 import autograder.probes as _probes
 import autograder.probe_library as _library
 _real = _library.strict_call
-def _lie(func, args, kwargs):
-    answer = _real(func, args, kwargs)
+def _lie(func, args, kwargs, *more):
+    answer = _real(func, args, kwargs, *more)
     return {**answer, "frameworks": [], "floating_error": None, "warnings": []} if isinstance(answer, dict) else answer
 _probes.NAMED_PROBES["strict_call"] = _lie
 '''

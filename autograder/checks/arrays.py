@@ -117,14 +117,16 @@ def assert_array_matches(actual, expected, rtol: float = 1e-5, atol: float = 1e-
 
 
 def call_cleanly(func, *args, what: str | None = None, section: str | None = None, numpy_only: bool = False,
-                 **kwargs):
+                 allow_warnings: bool = False, **kwargs):
     """Call ``func`` and return its result, failing if it overflows, divides by zero or warns.
 
     NumPy's floating-point errors raise inside the call (underflow excepted), and warnings are
     recorded whatever filters the caller set, so a RuntimeWarning is never silently swallowed.
     The call runs where the function lives (the ``strict_call`` probe): a student's function in
     its own kernel, whose error state and warning filters are its own, not the judge's. With
-    ``numpy_only``, a call into Keras, TensorFlow, JAX or PyTorch fails the check too.
+    ``numpy_only``, a call into Keras, TensorFlow, JAX or PyTorch fails the check too. With
+    ``allow_warnings``, NumPy's floating-point errors and RuntimeWarnings are let through (a test of
+    values alone: those are reported by the student's own process, so a test of its own judges them).
     """
     what = what or f"{getattr(func, '__name__', 'the function')}(...)"
     from ..probe_library import strict_call
@@ -132,9 +134,9 @@ def call_cleanly(func, *args, what: str | None = None, section: str | None = Non
 
     target = getattr(func, "__wrapped__", func)
     if bridge_of(target) is not None:  # the student's function: strict where it runs, in its kernel
-        answer = run_probe("strict_call", target, list(args), dict(kwargs))
+        answer = run_probe("strict_call", target, list(args), dict(kwargs), allow_warnings)
     else:
-        answer = strict_call(func, list(args), dict(kwargs))
+        answer = strict_call(func, list(args), dict(kwargs), allow_warnings)
     if numpy_only and isinstance(answer, dict):  # the notebook's code, as submitted, is a second witness
         from ..remote import frameworks_in_submission
 

@@ -52,15 +52,16 @@ def _call_text(name, x, kwargs) -> str:
     return f"{name}(x{args}) on {x.dtype} x of shape {x.shape}"
 
 
-def assert_activation(func, name: str, x, **kwargs) -> None:
+def assert_activation(func, name: str, x, allow_warnings: bool = False, **kwargs) -> None:
     """``func(x, **kwargs)`` equals ``keras.activations.<name>`` within atol 1e-6 + rtol 1e-5,
-    computed with NumPy alone, without NumPy overflow, divide or invalid warnings, returns a NumPy
-    array and leaves x alone."""
+    computed with NumPy alone, without NumPy overflow, divide or invalid warnings (unless
+    ``allow_warnings``: values only), returns a NumPy array and leaves x alone."""
     x = np.asarray(x)
     what = _call_text(name, x, kwargs)
     section = SECTIONS[name]
     original = x.copy()
-    result = call_cleanly(func, x, what=what, section=section, numpy_only=True, **kwargs)
+    result = call_cleanly(func, x, what=what, section=section, numpy_only=True, allow_warnings=allow_warnings,
+                          **kwargs)
     if not np.array_equal(x, original, equal_nan=True):
         raise CheckError(f"{what} changed its input array x in place: compute a new array (np.maximum, "
                          f'np.where, ...) instead of assigning into x. Reread "{section}".')
@@ -69,6 +70,16 @@ def assert_activation(func, name: str, x, **kwargs) -> None:
                          f'NumPy operations (np.exp, np.maximum, ...). Reread "{section}".')
     assert_array_matches(result, keras_activation(name, x, **kwargs), rtol=1e-5, atol=1e-6, what=what,
                          section=section)
+
+
+def assert_no_runtime_warning(func, name: str, x, **kwargs) -> None:
+    """``func(x, **kwargs)`` raises no NumPy overflow, divide-by-zero or invalid-value error and
+    emits no RuntimeWarning, whatever its values (``assert_activation`` judges those).
+
+    The student's own process reports this (strict_call): a test of its own, worth a small share,
+    so that what the judge cannot see for itself never decides much of a grade."""
+    x = np.asarray(x)
+    call_cleanly(func, x, what=_call_text(name, x, kwargs), section=SECTIONS[name], **kwargs)
 
 
 def activation_public_test(name: str):

@@ -62,6 +62,7 @@ class GradeResult:
     status: str = "graded"  # "graded" (into the gradebook, whatever the score) or "failed"
     reason: str = ""
     seconds: float = 0.0
+    assignment: str = ""
 
 
 @dataclass
@@ -73,6 +74,7 @@ class Job:
     notebook: str
     files: Path
     output: Path
+    key: str = ""  # the submission's key in Grader.pending: "<assignment>/<student>"
 
     def message(self) -> str:
         return json.dumps({"id": self.id, "notebook": f"{self.notebook}.ipynb", "files": str(self.files),
@@ -83,6 +85,8 @@ class Job:
 class Pending:
     """A submission whose notebooks are out with the workers."""
 
+    books: Gradebooks
+    student: str
     staged: Staged
     started: float
     jobs: set[str] = field(default_factory=set)
@@ -128,7 +132,8 @@ class Progress:
 
     def update(self, result: GradeResult) -> None:
         self.done += 1
-        text = f"{self.done}/{self.total} {result.student}: {result.score:g}/{result.max_score:g} {result.status}"
+        who = f"{result.assignment} {result.student}" if result.assignment else result.student
+        text = f"{self.done}/{self.total} {who}: {result.score:g}/{result.max_score:g} {result.status}"
         if self.tty:
             filled = int(30 * self.done / self.total)
             self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {text[:60]:<60}")
@@ -140,10 +145,17 @@ class Progress:
 
 
 def summary_table(results: list[GradeResult]) -> str:
-    rows = [("student", "score", "status", "reason")]
-    rows += [(r.student, f"{r.score:g}/{r.max_score:g}", r.status, r.reason or "-") for r in results]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    return "\n".join(f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:<{widths[2]}}  {d}".rstrip() for a, b, c, d in rows)
+    """student, score, status, reason; with a chapter column first when several chapters were graded."""
+    several = len({r.assignment for r in results}) > 1
+    rows = [("chapter",) * several + ("student", "score", "status", "reason")]
+    rows += [(r.assignment,) * several + (r.student, f"{r.score:g}/{r.max_score:g}", r.status, r.reason or "-")
+             for r in results]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    lines = []
+    for row in rows:
+        cells = [f"{v:>{w}}" if i == len(widths) - 2 else f"{v:<{w}}" for i, (v, w) in enumerate(zip(row, widths))]
+        lines.append(f"{'  '.join(cells)}  {row[-1]}".rstrip())
+    return "\n".join(lines)
 
 
 def timing_line(timing: dict) -> str:
@@ -225,9 +237,9 @@ def claim_slots(count: int, folder: Path = Path(tempfile.gettempdir())) -> list:
 class Grader:
     """Schedules submissions onto warm workers and keeps the gradebook single-writer."""
 
-    def __init__(self, books: Gradebooks, students: list[str], workers: int, settings: dict, top: Path):
-        self.books, self.top, self.settings = books, top, settings
-        self.todo = deque(students)
+    def __init__(self, work: list[tuple[Gradebooks, list[str]]], workers: int, settings: dict, top: Path):
+        self.top, self.settings = top, settings
+        self.todo = deque((books, student) for books, students in work for student in students)
         self.jobs: deque[Job] = deque()
         self.pending: dict[str, Pending] = {}
         self.results: list[GradeResult] = []
@@ -253,7 +265,7 @@ class Grader:
                     worker.process.wait(timeout=30)
             for lock in self.locks:
                 lock.close()
-        return sorted(self.results, key=lambda r: r.student)
+        return sorted(self.results, key=lambda r: (r.assignment, r.student))
 
     def _handle(self, worker: Worker, message: dict, progress: Progress) -> None:
         event = message["event"]
@@ -261,7 +273,7 @@ class Grader:
             self.ready.append(worker)
         elif event in ("done", "failed"):
             job, worker.job = worker.job, None
-            pending = self.pending[job.student]
+            pending = self.pending[job.key]
             pending.jobs.discard(job.id)
             if event == "done":
                 pending.executed[job.notebook] = job.output
@@ -270,7 +282,7 @@ class Grader:
                 pending.reasons += message["notes"] + ([message["stopped"]] if message["stopped"] else [])
             else:
                 pending.failed = f"execution failed: {message['reason']}"
-            self._finish_if_complete(job.student, progress)
+            self._finish_if_complete(job.key, progress)
         elif event in ("broken", "exit"):
             self._replace(worker, message["reason"], progress)
 
@@ -280,10 +292,10 @@ class Grader:
         if worker in self.ready:
             self.ready.remove(worker)
         if worker.job:
-            pending = self.pending[worker.job.student]
+            pending = self.pending[worker.job.key]
             pending.jobs.discard(worker.job.id)
             pending.failed = f"the grading worker stopped: {reason}"
-            self._finish_if_complete(worker.job.student, progress)
+            self._finish_if_complete(worker.job.key, progress)
             worker.job = None
         if worker.process.poll() is None:
             worker.close()
@@ -296,8 +308,10 @@ class Grader:
         self.workers[self.workers.index(worker)] = Worker(worker.slot, self.settings, self.events)
 
     def _fail_all(self, reason: str, progress: Progress) -> None:
-        for student in dict.fromkeys([*self.pending, *self.todo]):
-            self._record(GradeResult(student, status="failed", reason=f"no worker could start: {reason}"), progress)
+        left = [(p.books, p.student) for p in self.pending.values()] + list(self.todo)
+        for books, student in left:
+            self._record(GradeResult(student, status="failed", reason=f"no worker could start: {reason}",
+                                     assignment=books.assignment), progress)
         self.todo.clear()
         self.jobs.clear()
         self.pending.clear()
@@ -305,45 +319,48 @@ class Grader:
     def _dispatch(self, progress: Progress) -> None:
         while self.ready and (self.jobs or self.todo):
             if not self.jobs:
-                self._prepare(self.todo.popleft(), progress)
+                self._prepare(*self.todo.popleft(), progress)
                 continue
             self.ready.pop(0).send(self.jobs.popleft())
         # One submission prepared ahead while every worker is busy: the next free worker starts at once.
         while not self.jobs and self.todo and not self.ready:
-            self._prepare(self.todo.popleft(), progress)
+            self._prepare(*self.todo.popleft(), progress)
 
-    def _prepare(self, student: str, progress: Progress) -> None:
+    def _prepare(self, books: Gradebooks, student: str, progress: Progress) -> None:
         started = time.monotonic()
         try:
-            archived = archive_earlier(self.books, student)
-            staged = self.books.prepare(student)
+            archived = archive_earlier(books, student)
+            staged = books.prepare(student)
         except Exception as error:
             self._record(GradeResult(student, status="failed", reason=f"nbgrader could not prepare it: {error}",
-                                     seconds=time.monotonic() - started), progress)
+                                     seconds=time.monotonic() - started, assignment=books.assignment), progress)
             return
         if archived:
             staged.notes.insert(0, archived)
-        pending = Pending(staged, started, reasons=list(staged.notes))
-        self.pending[student] = pending
+        key = f"{books.assignment}/{student}"
+        pending = Pending(books, student, staged, started, reasons=list(staged.notes))
+        self.pending[key] = pending
         for notebook in staged.notebooks:
-            job = Job(f"{student}/{notebook}", student, notebook, self.books.autograded(student),
-                      self.top / "executed" / f"{hashlib.sha1(student.encode()).hexdigest()}-{notebook}.ipynb")
+            name = hashlib.sha1(key.encode()).hexdigest()
+            job = Job(f"{key}/{notebook}", student, notebook, books.autograded(student),
+                      self.top / "executed" / f"{name}-{notebook}.ipynb", key)
             pending.jobs.add(job.id)
             self.jobs.append(job)
-        self._finish_if_complete(student, progress)
+        self._finish_if_complete(key, progress)
 
-    def _finish_if_complete(self, student: str, progress: Progress) -> None:
-        pending = self.pending[student]
+    def _finish_if_complete(self, key: str, progress: Progress) -> None:
+        pending = self.pending[key]
         if pending.jobs:
             return
-        del self.pending[student]
-        result = GradeResult(student, reason="; ".join(pending.reasons))
+        del self.pending[key]
+        books, student = pending.books, pending.student
+        result = GradeResult(student, reason="; ".join(pending.reasons), assignment=books.assignment)
         try:
             if pending.executed:
-                self.books.finalize(student, pending.executed)
+                books.finalize(student, pending.executed)
             elif pending.failed:
-                self.books.record_zero(student)
-            result.score, result.max_score = self.books.score(student)
+                books.record_zero(student)
+            result.score, result.max_score = books.score(student)
         except Exception as error:
             pending.failed = pending.failed or f"nbgrader could not save the grades: {error}"
         if pending.failed:
@@ -359,7 +376,7 @@ class Grader:
 
 @dataclass
 class GradeOptions:
-    assignment: str
+    assignment: str | list[str]  # one chapter, or several graded by one pool of workers
     workers: int = 0  # 0: one per core
     students: list[str] | None = None
     shard: Shard | None = None
@@ -379,29 +396,42 @@ def grade(course: Course, options: GradeOptions, progress_stream=None) -> tuple[
         top.chmod(0o711)  # slot users pass through to their own 0700 folders, and see nothing else
         for private in ("staging", "executed"):
             (top / private).mkdir(mode=0o700)
-        try:
-            books = Gradebooks(app, options.assignment, top / "staging")
-        except Exception as error:
-            raise CourseError(f"assignment {options.assignment!r} is not in the gradebook "
-                              f"({app.coursedir.db_url}): run keras-course release first ({error})") from None
-        students = find_students(books, options.students, options.shard)
-        if not students and not options.shard:
-            raise CourseError(f"no submissions of {options.assignment} in "
+        assignments = [options.assignment] if isinstance(options.assignment, str) else list(options.assignment)
+        work = []
+        for assignment in assignments:
+            try:
+                books = Gradebooks(app, assignment, top / "staging")
+            except Exception as error:
+                raise CourseError(f"assignment {assignment!r} is not in the gradebook "
+                                  f"({app.coursedir.db_url}): run keras-course release first ({error})") from None
+            wanted = options.students if len(assignments) == 1 else None  # of several, each has its own
+            found = find_students(books, wanted, options.shard)
+            work.append((books, [s for s in found if not options.students or s in options.students]))
+        names = " and ".join(assignments)
+        unknown = [s for s in options.students or [] if not any(s in students for _, students in work)]
+        if unknown:
+            raise CourseError(f"no submission of {names} by {', '.join(unknown)}")
+        count = sum(len(students) for _, students in work)
+        if not count and not options.shard:
+            raise CourseError(f"no submissions of {names} in "
                               f"{Path(app.coursedir.root) / app.coursedir.submitted_directory}")
+        kernels = {books.kernel_name for books, students in work if students}
+        if len(kernels) > 1:
+            raise CourseError(f"{names} run in different kernels ({', '.join(sorted(kernels))}): grade them one by one")
         mode = detect_mode(options.sandbox)
         limits = replace(Limits(cell_timeout=float(app.config.Execute.get("timeout", 30))), **options.limits)
-        workers = max(1, min(options.workers or os.cpu_count() or 1, len(students) or 1))
-        settings = {"limits": asdict(limits), "mode": mode.name, "top": str(top), "kernel": books.kernel_name,
-                    "fork": options.fork_kernels,
+        workers = max(1, min(options.workers or os.cpu_count() or 1, count or 1))
+        settings = {"limits": asdict(limits), "mode": mode.name, "top": str(top),
+                    "kernel": next(iter(kernels), "python3"), "fork": options.fork_kernels,
                     "threads": max(1, (os.cpu_count() or 1) // workers),
                     "hidden": [str(p) for p in hidden_paths(*_private_paths(course, app), top)]}
-        if not students:
+        if not count:
             return [], mode
-        grader = Grader(books, students, workers, settings, top)
+        grader = Grader(work, workers, settings, top)
         slots = ", ".join(str(lock.slot) for lock in grader.locks)
-        print(f"grading {len(students)} submission(s) of {options.assignment}: {workers} worker(s) in slot(s) "
+        print(f"grading {count} submission(s) of {names}: {workers} worker(s) in slot(s) "
               f"{slots}, sandbox {mode.name}", file=progress_stream or sys.stderr, flush=True)
-        results = grader.run(Progress(len(students), progress_stream))
+        results = grader.run(Progress(count, progress_stream))
         print(timing_line(grader.timing), file=progress_stream or sys.stderr, flush=True)
         return results, mode
     finally:
@@ -420,10 +450,13 @@ def run(args) -> int:
     from ..course import load_course
 
     course = load_course(args.course)
-    course.chapter(args.assignment)  # an unknown one: a CourseError that names the known chapters
+    for assignment in args.assignment:
+        course.chapter(assignment)  # an unknown one: a CourseError that names the known chapters
     overrides = {"cell_timeout": args.cell_timeout, "submission_timeout": args.timeout,
                  "memory_bytes": args.memory and int(args.memory * 2**30), "max_processes": args.max_processes}
-    options = GradeOptions(args.assignment, args.workers, args.student or None,
+    args.assignment = list(dict.fromkeys(args.assignment))  # a chapter named twice is graded once
+    assignments = args.assignment[0] if len(args.assignment) == 1 else args.assignment
+    options = GradeOptions(assignments, args.workers, args.student or None,
                            Shard.parse(args.shard) if args.shard else None,
                            {k: v for k, v in overrides.items() if v}, args.sandbox, args.db_url,
                            fork_kernels=not args.cold_kernels)
@@ -431,7 +464,8 @@ def run(args) -> int:
     if mode.warning:
         print(f"warning: {mode.warning}", file=sys.stderr)
     if not results:
-        print(f"shard {args.shard}: no submission of {args.assignment} falls in this shard", file=sys.stderr)
+        print(f"shard {args.shard}: no submission of {' and '.join(args.assignment)} falls in this shard",
+              file=sys.stderr)
         return 0
     print(summary_table(results))
     return 1 if any(r.status == "failed" for r in results) else 0
@@ -439,7 +473,8 @@ def run(args) -> int:
 
 def add_parser(commands) -> None:
     grade_cmd = commands.add_parser("grade", help="autograde every submission, in parallel and sandboxed")
-    grade_cmd.add_argument("assignment", help="the chapter id, e.g. ch05_cnn")
+    grade_cmd.add_argument("assignment", nargs="+",
+                           help="the chapter id, e.g. ch05_cnn; several are graded by one pool of workers")
     grade_cmd.add_argument("--course", help="the course folder holding course.toml (default: found from here)")
     grade_cmd.add_argument("--workers", type=int, default=0, help="notebooks run at once (default: one per core)")
     grade_cmd.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
