@@ -7,7 +7,8 @@ spread over them: the solution, the release as is, and a partly correct answer (
 bad_submissions.py, from tests/<chNN>_variants.py), in turn. Then, on that one machine:
 
 1. plain execution of the same notebooks (nbclient, one after another): the floor;
-2. ``nbgrader autograde`` for every chapter;
+2. ``nbgrader autograde`` for every chapter, with nbgrader's own Execute (``KERAS_COURSE_PLAIN_EXECUTE=1``;
+   the course's config would otherwise send each notebook through a grading worker);
 3. ``keras-course grade`` for every chapter, with each ``--workers`` value (0: one per core): one
    command per chapter, as nbgrader, or with ``--together`` one command for all of them.
 
@@ -37,6 +38,7 @@ os.environ.setdefault("KERAS_COURSE_DATA", "digits")
 
 from autograder.assign import release  # noqa: E402
 from autograder.course import load_course  # noqa: E402
+from autograder.grading.nbgrader_execute import PLAIN_SWITCH  # noqa: E402
 from autograder.grading.sandbox import process_tree_rss  # noqa: E402
 from bad_submissions import partly_correct  # noqa: E402
 from conftest import copy_course  # noqa: E402
@@ -169,9 +171,11 @@ def main() -> None:
         plain, parts = (None, {}) if args.skip_plain else plain_execution(course, chapters)
         rows, judged = [], []
         nb_time, nb_peak = 0.0, 0
+        os.environ[PLAIN_SWITCH] = "1"  # the baseline is nbgrader's own Execute (the course's config judges)
         for chapter in chapters:
             seconds, peak, _ = timed([sys.executable, "-m", "nbgrader", "autograde", chapter, "--force"], course.root)
             nb_time, nb_peak = nb_time + seconds, max(nb_peak, peak)
+        del os.environ[PLAIN_SWITCH]
         reference = scores(course)
         rows.append(("nbgrader autograde", nb_time, nb_peak, True))
         # 0 means one per core; a count given twice (e.g. 2 and 0 on two cores) runs once.

@@ -9,6 +9,7 @@ from nbgrader.preprocessors import GetGrades
 
 from autograder.course import load_course
 from autograder.grading.feedback import ClearHiddenTestCells, JudgeResultsOnly, ResultsSummary, ScrubTracebacks
+from autograder.grading.nbgrader_execute import judged_autograde_preprocessors
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 course = load_course(Path(__file__).resolve().parent)
@@ -21,6 +22,11 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 
 # Training cells take seconds on a GPU but can take minutes on a shared CPU grader.
 c.Execute.timeout = 600
+
+# nbgrader autograde and the formgrader's button: test cells judged outside the student's kernel,
+# as keras-course grade does (autograder/grading/nbgrader_execute.py). KERAS_COURSE_PLAIN_EXECUTE=1
+# leaves nbgrader's own Execute in place (test cells in the kernel: benchmarks only, never grades).
+c.Autograde.autograde_preprocessors = judged_autograde_preprocessors()
 
 # Feedback goes to students: no hidden-test source, no tracebacks that quote it. keras-course
 # feedback runs these whatever this says (autograder/grading/feedback.py); plain nbgrader reads this list.

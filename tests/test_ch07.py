@@ -49,3 +49,32 @@ def test_the_step_counts_the_text_quotes_come_from_the_code():
     mnist = 30_596  # MNIST's training images of digits 0-4, more than the limit
     steps = [math.ceil(min(count, limit) / batch) * epochs for count in (offline, mnist)]
     assert [int(g) for g in quoted.groups()] == [epochs, batch, *steps]
+
+
+def test_what_the_text_says_about_recompiling_after_changing_trainable_holds():
+    """ch07 (and ch06) say: Keras keeps the trainable weights it found when it built the training step
+    at the first fit after compile, so a layer frozen after a fit still trains until the model is
+    compiled again. Checked on this Keras, so that the text changes when Keras does."""
+    import keras
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((32, 4), dtype=np.float32), rng.random((32, 1), dtype=np.float32)
+
+    def frozen_layer_moves(recompile: bool) -> bool:
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="a"), keras.layers.Dense(1)])
+        model.compile("sgd", "mse")
+        model.fit(x, y, epochs=1, batch_size=32, verbose=0)
+        model.get_layer("a").trainable = False
+        if recompile:
+            model.compile("sgd", "mse")
+        before = keras.ops.convert_to_numpy(model.get_layer("a").kernel).copy()
+        model.fit(x, y, epochs=1, batch_size=32, verbose=0)
+        return bool(np.abs(keras.ops.convert_to_numpy(model.get_layer("a").kernel) - before).max() > 0)
+
+    nb = SOURCE / "ch07_transfer" / "ch07_transfer.ipynb"
+    assert "still trains in the next `fit` unless the model is compiled again" in nb.read_text()
+    if keras.backend.backend() == "tensorflow":  # what the text measured
+        assert frozen_layer_moves(recompile=False)
+    assert not frozen_layer_moves(recompile=True)

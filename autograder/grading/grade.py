@@ -404,13 +404,17 @@ def grade(course: Course, options: GradeOptions, progress_stream=None) -> tuple[
             except Exception as error:
                 raise CourseError(f"assignment {assignment!r} is not in the gradebook "
                                   f"({app.coursedir.db_url}): run keras-course release first ({error})") from None
-            wanted = options.students if len(assignments) == 1 else None  # of several, each has its own
-            found = find_students(books, wanted, options.shard)
-            work.append((books, [s for s in found if not options.students or s in options.students]))
+            if len(assignments) == 1:
+                work.append((books, find_students(books, options.students, options.shard)))
+            else:  # a student asked for need not have submitted every chapter, only one of them
+                work.append((books, find_students(books, None, None)))
         names = " and ".join(assignments)
-        unknown = [s for s in options.students or [] if not any(s in students for _, students in work)]
-        if unknown:
-            raise CourseError(f"no submission of {names} by {', '.join(unknown)}")
+        if len(assignments) > 1:
+            unknown = [s for s in options.students or [] if not any(s in students for _, students in work)]
+            if unknown:
+                raise CourseError(f"no submission of {names} by {', '.join(unknown)}")
+            work = [(books, [s for s in students if (not options.students or s in options.students)
+                             and (not options.shard or options.shard.holds(s))]) for books, students in work]
         count = sum(len(students) for _, students in work)
         if not count and not options.shard:
             raise CourseError(f"no submissions of {names} in "

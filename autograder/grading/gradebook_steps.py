@@ -109,7 +109,7 @@ class Gradebooks:
             converter.autograde_preprocessors = []
         else:
             converter.autograde_preprocessors = [p for p in converter.autograde_preprocessors
-                                                 if not issubclass(p, Execute)]
+                                                 if not _is_execute(p)]
         return converter
 
     # --- after execution ----------------------------------------------------------------------
@@ -154,6 +154,16 @@ class Gradebooks:
             except MissingEntry:
                 return 0.0, sum(gb.find_notebook(n, self.assignment).max_score for n in self.expected)
             return float(submission.score), float(submission.max_score)
+
+
+def _is_execute(preprocessor) -> bool:
+    """An Execute step, given as a class or as its import path (a config may name it either way):
+    the workers execute, so the scoring pass leaves every Execute out (JudgedExecute included)."""
+    if isinstance(preprocessor, str):
+        from traitlets.utils.importstring import import_item
+
+        preprocessor = import_item(preprocessor)
+    return isinstance(preprocessor, type) and issubclass(preprocessor, Execute)
 
 
 def _kernel_name(kernelspec: str | None) -> str:
