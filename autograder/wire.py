@@ -94,7 +94,18 @@ def encode_keras(value, kind: str, without_weights: bool = False) -> dict:
         tree["trainable"] = [bool(v.trainable) for v in _layer_flags(value)]
         if not without_weights and value.built and _all_allocated(value) and value.count_params() <= WEIGHTS_LIMIT:
             tree["weights"] = [_npy(np.asarray(keras.ops.convert_to_numpy(w))) for w in value.weights]
+        states = _seed_states(value)
+        if states and not without_weights:  # random layers: the same draws on either side
+            tree["seed_states"] = [_npy(np.asarray(keras.ops.convert_to_numpy(s))) for s in states]
     return tree
+
+
+def _seed_states(value) -> list:
+    """The state of every random layer's seed generator, in a fixed order. Keras keeps them out of
+    ``weights``, and a config records a seed only when one was passed: a stack whose layers drew
+    their seeds after ``keras.utils.set_random_seed`` would otherwise augment differently here."""
+    return [generator.state for layer in _layer_flags(value)
+            for generator in getattr(layer, "_seed_generators", None) or []]
 
 
 def _layer_flags(value) -> list:
@@ -298,6 +309,13 @@ def decode_keras(tree: dict, without_weights: bool = False):
                 raise UnsafeKerasObject(f"a weight of shape {array.shape} does not fit {variable.path} "
                                         f"{tuple(variable.shape)}")
             variable.assign(array)
+    seeds = tree.get("seed_states")
+    if isinstance(seeds, list):
+        states = _seed_states(value)
+        arrays = [_array(state) for state in seeds]
+        if len(arrays) == len(states) and all(tuple(s.shape) == a.shape for s, a in zip(states, arrays)):
+            for state, array in zip(states, arrays):
+                state.assign(array.astype(str(state.dtype)))
     return value
 
 

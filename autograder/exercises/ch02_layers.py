@@ -72,16 +72,6 @@ def assert_activation(func, name: str, x, allow_warnings: bool = False, **kwargs
                          section=section)
 
 
-def assert_no_runtime_warning(func, name: str, x, **kwargs) -> None:
-    """``func(x, **kwargs)`` raises no NumPy overflow, divide-by-zero or invalid-value error and
-    emits no RuntimeWarning, whatever its values (``assert_activation`` judges those).
-
-    The student's own process reports this (strict_call): a test of its own, worth a small share,
-    so that what the judge cannot see for itself never decides much of a grade."""
-    x = np.asarray(x)
-    call_cleanly(func, x, what=_call_text(name, x, kwargs), section=SECTIONS[name], **kwargs)
-
-
 def activation_public_test(name: str):
     def test(func):
         assert_activation(func, name, sample())
