@@ -108,3 +108,32 @@ def test_a_trajectory_that_goes_wrong_midway_fails_where_it_goes_wrong(source, w
 
     with pytest.raises(Exception, match=words):
         assert_steps_match_keras(students(source).lookup("sgd_step"), "sgd", learning_rate=0.01)
+
+
+LYING_TRAJECTORY = '''
+import autograder.probes as _probes
+def _lie(step, w0, grads, states, count_steps, kwargs):
+    # "every step was clean and left w where it was", or nothing at all: either way only data
+    return [{"result": (w0, *states), "frameworks": [], "warnings": []} for _ in grads] if MODE == "doctored" else []
+_probes.NAMED_PROBES["strict_trajectory"] = _lie
+def sgd_step(w, g, velocity, learning_rate=0.01, momentum=0.0):
+    return w + learning_rate * g, velocity   # the wrong sign
+'''
+
+
+@pytest.mark.parametrize("mode", ["doctored", "empty"])
+def test_a_lying_trajectory_probe_earns_nothing(mode):
+    """The kernel's answer to strict_trajectory is data checked against Keras' own trajectory: made-up
+    steps fail, and no answer at all leaves every step to be checked one by one."""
+    from autograder import probe_library  # noqa: F401 - the real probes, restored below
+    from autograder.exercises.ch03_training import assert_steps_match_keras
+    from autograder.probes import NAMED_PROBES
+
+    saved = dict(NAMED_PROBES)
+    try:
+        bridge = students(f"MODE = {mode!r}\n" + LYING_TRAJECTORY)
+        with pytest.raises(Exception, match="after step 1 of 20, the returned w differs"):
+            assert_steps_match_keras(bridge.lookup("sgd_step"), "sgd", learning_rate=0.1)
+    finally:
+        NAMED_PROBES.clear()
+        NAMED_PROBES.update(saved)

@@ -87,12 +87,16 @@ def _local_names(function: ast.AST) -> set[str]:
     return names
 
 
+def _imported_roots(node: ast.Import | ast.ImportFrom) -> set[str]:
+    """The top-level packages an import statement imports from."""
+    return {_root(a.name) for a in node.names} if isinstance(node, ast.Import) else {_root(node.module)}
+
+
 def _reaches(statement: ast.stmt) -> tuple[set[str], set[str]]:
     """(frameworks the statement itself names, global names it refers to)."""
     frameworks: set[str] = set()
     if isinstance(statement, (ast.Import, ast.ImportFrom)):
-        modules = [a.name for a in statement.names] if isinstance(statement, ast.Import) else [statement.module]
-        return {_root(m) for m in modules if _root(m) in FRAMEWORKS}, set()
+        return _imported_roots(statement) & set(FRAMEWORKS), set()
     value = getattr(statement, "value", None)
     if isinstance(statement, (ast.Assign, ast.AnnAssign)) and isinstance(value, ast.Call):
         parts: list[ast.AST] = [*value.args, *(k.value for k in value.keywords)]  # a call's result is a value
@@ -103,9 +107,9 @@ def _reaches(statement: ast.stmt) -> tuple[set[str], set[str]]:
     for part in parts:
         for node in ast.walk(part):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
-                modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
-                frameworks |= {_root(m) for m in modules if _root(m) in FRAMEWORKS}
-                if any(_root(m) in RUN_TIME_CODE for m in modules):
+                roots = _imported_roots(node)
+                frameworks |= roots & set(FRAMEWORKS)
+                if roots & RUN_TIME_CODE:
                     frameworks.add(DYNAMIC)
             elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                 if node.id in RUN_TIME_CODE:

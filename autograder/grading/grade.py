@@ -183,17 +183,39 @@ def load_nbgrader_app(course: Course, db_url: str = ""):
     return app
 
 
-def find_students(books: Gradebooks, wanted: list[str] | None, shard: Shard | None) -> list[str]:
+def submitters(books: Gradebooks) -> list[str]:
+    """Every student with a submission of the assignment, sorted."""
     root = Path(books.coursedir.format_path(books.submitted_directory, ".", "."))
-    found = sorted(p.parent.name for p in root.glob(f"*/{books.assignment}") if p.is_dir())
-    if wanted:
-        unknown = [s for s in wanted if s not in found]
-        if unknown:
-            raise CourseError(f"no submission of {books.assignment} by {', '.join(unknown)} in {root}")
-        found = [s for s in found if s in wanted]
-    if shard:
-        found = [s for s in found if shard.holds(s)]
-    return found
+    return sorted(p.parent.name for p in root.glob(f"*/{books.assignment}") if p.is_dir())
+
+
+def select_students(work: list[tuple[Gradebooks, list[str]]], wanted: list[str] | None,
+                    shard: Shard | None) -> list[tuple[Gradebooks, list[str]]]:
+    """Each assignment's submitters, narrowed to ``wanted`` and the shard. A student asked for must have
+    submitted at least one of the assignments (not every one)."""
+    unknown = [s for s in wanted or [] if not any(s in students for _, students in work)]
+    if unknown:
+        names = " and ".join(books.assignment for books, _ in work)
+        raise CourseError(f"no submission of {names} by {', '.join(unknown)}")
+    return [(books, [s for s in students if (not wanted or s in wanted) and (not shard or shard.holds(s))])
+            for books, students in work]
+
+
+def grading_folder() -> Path:
+    """A new folder for one grading run: 0711, so that slot users pass through to their own 0700
+    folders and see nothing else, with private ``staging/`` and ``executed/`` folders."""
+    top = Path(tempfile.mkdtemp(prefix="keras-course-grade-"))
+    top.chmod(0o711)
+    for private in ("staging", "executed"):
+        (top / private).mkdir(mode=0o700)
+    return top
+
+
+def worker_settings(limits: Limits, mode: Mode, top: Path, kernel: str, hidden: list[Path], fork: bool = True,
+                    threads: int = 0) -> dict:
+    """What a grading worker (worker.py) is started with; ``Worker`` adds its slot."""
+    return {"limits": asdict(limits), "mode": mode.name, "top": str(top), "kernel": kernel, "fork": fork,
+            "threads": threads, "hidden": [str(p) for p in hidden]}
 
 
 def archive_earlier(books: Gradebooks, student: str) -> str:
@@ -376,7 +398,7 @@ class Grader:
 
 @dataclass
 class GradeOptions:
-    assignment: str | list[str]  # one chapter, or several graded by one pool of workers
+    assignments: list[str]  # one chapter, or several graded by one pool of workers
     workers: int = 0  # 0: one per core
     students: list[str] | None = None
     shard: Shard | None = None
@@ -391,30 +413,18 @@ def grade(course: Course, options: GradeOptions, progress_stream=None) -> tuple[
     from .gradebook_steps import Gradebooks  # nbgrader: imported only when grading
 
     app = load_nbgrader_app(course, options.db_url)
-    top = Path(tempfile.mkdtemp(prefix="keras-course-grade-"))
+    top = grading_folder()
     try:
-        top.chmod(0o711)  # slot users pass through to their own 0700 folders, and see nothing else
-        for private in ("staging", "executed"):
-            (top / private).mkdir(mode=0o700)
-        assignments = [options.assignment] if isinstance(options.assignment, str) else list(options.assignment)
         work = []
-        for assignment in assignments:
+        for assignment in options.assignments:
             try:
                 books = Gradebooks(app, assignment, top / "staging")
             except Exception as error:
                 raise CourseError(f"assignment {assignment!r} is not in the gradebook "
                                   f"({app.coursedir.db_url}): run keras-course release first ({error})") from None
-            if len(assignments) == 1:
-                work.append((books, find_students(books, options.students, options.shard)))
-            else:  # a student asked for need not have submitted every chapter, only one of them
-                work.append((books, find_students(books, None, None)))
-        names = " and ".join(assignments)
-        if len(assignments) > 1:
-            unknown = [s for s in options.students or [] if not any(s in students for _, students in work)]
-            if unknown:
-                raise CourseError(f"no submission of {names} by {', '.join(unknown)}")
-            work = [(books, [s for s in students if (not options.students or s in options.students)
-                             and (not options.shard or options.shard.holds(s))]) for books, students in work]
+            work.append((books, submitters(books)))
+        work = select_students(work, options.students, options.shard)
+        names = " and ".join(options.assignments)
         count = sum(len(students) for _, students in work)
         if not count and not options.shard:
             raise CourseError(f"no submissions of {names} in "
@@ -425,10 +435,9 @@ def grade(course: Course, options: GradeOptions, progress_stream=None) -> tuple[
         mode = detect_mode(options.sandbox)
         limits = replace(Limits(cell_timeout=float(app.config.Execute.get("timeout", 30))), **options.limits)
         workers = max(1, min(options.workers or os.cpu_count() or 1, count or 1))
-        settings = {"limits": asdict(limits), "mode": mode.name, "top": str(top),
-                    "kernel": next(iter(kernels), "python3"), "fork": options.fork_kernels,
-                    "threads": max(1, (os.cpu_count() or 1) // workers),
-                    "hidden": [str(p) for p in hidden_paths(*_private_paths(course, app), top)]}
+        settings = worker_settings(limits, mode, top, next(iter(kernels), "python3"),
+                                   hidden_paths(*_private_paths(course, app), top), options.fork_kernels,
+                                   threads=max(1, (os.cpu_count() or 1) // workers))
         if not count:
             return [], mode
         grader = Grader(work, workers, settings, top)
@@ -459,8 +468,7 @@ def run(args) -> int:
     overrides = {"cell_timeout": args.cell_timeout, "submission_timeout": args.timeout,
                  "memory_bytes": args.memory and int(args.memory * 2**30), "max_processes": args.max_processes}
     args.assignment = list(dict.fromkeys(args.assignment))  # a chapter named twice is graded once
-    assignments = args.assignment[0] if len(args.assignment) == 1 else args.assignment
-    options = GradeOptions(assignments, args.workers, args.student or None,
+    options = GradeOptions(args.assignment, args.workers, args.student or None,
                            Shard.parse(args.shard) if args.shard else None,
                            {k: v for k, v in overrides.items() if v}, args.sandbox, args.db_url,
                            fork_kernels=not args.cold_kernels)

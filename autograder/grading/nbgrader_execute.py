@@ -19,9 +19,7 @@ from __future__ import annotations
 import os
 import queue
 import shutil
-import tempfile
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 import nbformat
@@ -55,27 +53,23 @@ class JudgedExecute(Execute):
 def execute_in_worker(nb, files: Path, name: str, cell_timeout: float, config, db_url: str = ""):
     """The notebook as a grading worker executed and judged it, with the other files of ``files`` beside it."""
     from ..course import load_course
-    from .grade import Job, claim_slots
+    from .grade import Job, claim_slots, grading_folder, worker_settings
     from .sandbox import Limits, detect_mode, hidden_paths
 
     root = Path(config.CourseDirectory.get("root") or ".").resolve()
     course = load_course(root)
     exchange = Path(config.Exchange.get("root", "/srv/nbgrader/exchange"))
     db_file = Path(db_url.removeprefix("sqlite:///")) if db_url.startswith("sqlite:///") else None
-    top = Path(tempfile.mkdtemp(prefix="keras-course-grade-"))
+    top = grading_folder()
     lock = None
     try:
-        top.chmod(0o711)  # as keras-course grade: slot users pass through to their own 0700 folders
-        for private in ("staging", "executed"):
-            (top / private).mkdir(mode=0o700)
         staged = top / "staging" / "submission"
         shutil.copytree(files, staged, ignore=shutil.ignore_patterns(f"{name}.ipynb", ".ipynb_checkpoints"))
         nbformat.write(nb, staged / f"{name}.ipynb")  # nbgrader's sanitized copy, hidden tests restored
-        mode = detect_mode("auto")
         limits = Limits(cell_timeout=cell_timeout)
         kernel = (nb.metadata.get("kernelspec") or {}).get("name") or "python3"
-        settings = {"limits": asdict(limits), "mode": mode.name, "top": str(top), "kernel": kernel, "fork": True,
-                    "threads": 0, "hidden": [str(p) for p in hidden_paths(root, course.source, exchange, db_file, top)]}
+        settings = worker_settings(limits, detect_mode("auto"), top, kernel,
+                                   hidden_paths(root, course.source, exchange, db_file, top))
         lock = claim_slots(1)[0]
         job = Job(f"nbgrader/{name}", "nbgrader", name, staged, top / "executed" / f"{name}.ipynb", "nbgrader")
         _run(job, lock.slot, settings, limits.submission_timeout)
