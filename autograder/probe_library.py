@@ -187,3 +187,66 @@ def _number(value) -> bool:
         return np.asarray(value).size == 1
     except Exception:  # noqa: BLE001
         return False
+
+
+def _stage(report: dict, name: str, step):
+    """Run one step of a multi-step probe; a step that raises is reported by name and stops the rest."""
+    try:
+        return step()
+    except Exception as error:  # noqa: BLE001 - the student's code raised: the judge says what it means
+        report["failed"] = {"stage": name, "type": type(error).__name__, "message": str(error)}
+        raise _StageFailed from None
+
+
+class _StageFailed(Exception):
+    pass
+
+
+def _assign_by_shape(layer, values: list) -> list:
+    """Give each of ``layer``'s weights the judge's value of the same shape (kernels are 2-D, biases
+    1-D: never ambiguous); the shapes of weights no value fits."""
+    unmatched = []
+    for weight in layer.weights:
+        value = next((v for v in values if tuple(v.shape) == tuple(weight.shape)), None)
+        if value is None:
+            unmatched.append(list(weight.shape))
+        else:
+            weight.assign(value)
+    return unmatched
+
+
+@named_probe("custom_layer_trial")
+def custom_layer_trial(layer_class, kwargs: dict, x, values: list, save: bool = True):
+    """The student's layer class (chapter 2) taken through a layer's life on the judge's inputs:
+    made (no weights yet), called on ``x`` (built), given the judge's weight values by shape and
+    called again; re-made from its own get_config(); and, with ``save``, a model holding it saved
+    in the .keras format and loaded back with keras.saving.load_model (no custom_objects). The
+    weights it made and every output, or the stage that raised."""
+    import os
+    import tempfile
+
+    import keras
+
+    report: dict = {}
+    try:
+        layer = _stage(report, "make", lambda: layer_class(**kwargs))
+        report["weights_before_build"] = len(layer.weights)
+        _stage(report, "first_call", lambda: layer(x))
+        report["weights"] = [{"shape": list(w.shape), "trainable": bool(w.trainable)} for w in layer.weights]
+        report["unmatched"] = _assign_by_shape(layer, values)
+        report["output"] = _stage(report, "call", lambda: keras.ops.convert_to_numpy(layer(x)))
+        config = _stage(report, "get_config", layer.get_config)
+        clone = _stage(report, "from_config", lambda: layer_class.from_config(config))
+        _stage(report, "clone_call", lambda: clone(x))
+        report["clone_weights"] = [list(w.shape) for w in clone.weights]
+        _assign_by_shape(clone, values)
+        report["clone_output"] = _stage(report, "clone_call", lambda: keras.ops.convert_to_numpy(clone(x)))
+        if save:
+            path = os.path.join(tempfile.mkdtemp(prefix="layer-"), "model.keras")
+            model = keras.Sequential([keras.Input(x.shape[1:]), layer])
+            _stage(report, "save", lambda: model.save(path))
+            loaded = _stage(report, "load", lambda: keras.saving.load_model(path))
+            report["loaded_output"] = _stage(report, "loaded_call", lambda: keras.ops.convert_to_numpy(loaded(x)))
+    except _StageFailed:
+        pass
+    return report

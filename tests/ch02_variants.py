@@ -132,6 +132,30 @@ def build_sequence_classifier(vocab_size=10000, maxlen=100, num_classes=2, cell=
     x = layers.Dense(num_classes)(x)
     return keras.Model(tokens, layers.Activation("softmax")(x))
 ''',
+    "custom_layer": """
+@keras.saving.register_keras_serializable()
+class Linear(keras.layers.Layer):
+    def __init__(self, units=32, use_bias=True, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.use_bias = int(units), bool(use_bias)
+
+    def build(self, input_shape):
+        features = input_shape[-1]
+        self.w = self.add_weight(shape=(features, self.units), initializer=keras.initializers.GlorotUniform())
+        if self.use_bias:
+            self.b = self.add_weight(shape=[self.units], initializer="zeros", trainable=True)
+
+    def call(self, x):
+        y = keras.ops.einsum("...i,ij->...j", x, self.w)
+        if self.use_bias:
+            y = keras.ops.add(y, self.b)
+        return y
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(units=self.units, use_bias=self.use_bias)
+        return config
+""",
 }
 
 # --- wrong: (solution cell, source, test cell that must fail, words its message must hold) ---
@@ -326,4 +350,70 @@ def build_sequence_classifier(vocab_size=10000, maxlen=100, num_classes=2, cell=
     return keras.Sequential([keras.Input((maxlen,)), layers.Embedding(vocab_size, 16), rnn[cell](32),
                              layers.Dense(num_classes, activation="softmax")])
 ''', "sequence_classifier_hidden", "has 32 units, expected 8"),
+]
+
+LINEAR_TEMPLATE = """
+@keras.saving.register_keras_serializable(package="course")
+class Linear(layers.Layer):
+    def __init__(self, units=32, use_bias=True, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.use_bias = units, use_bias
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer="glorot_uniform")
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros") if self.use_bias else None
+
+    def call(self, inputs):
+        y = keras.ops.matmul(inputs, self.kernel)
+        return y + self.bias if self.use_bias else y
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "use_bias": self.use_bias}
+"""
+
+
+def linear_with(old: str, new: str) -> str:
+    """The solution's Linear with one slip."""
+    assert old in LINEAR_TEMPLATE, old
+    return LINEAR_TEMPLATE.replace(old, new)
+
+
+# Correct in Keras 3 though the text asks for more: get_config left to Keras, which records plain
+# __init__ arguments itself (Operation.__new__).
+LINEAR_WITHOUT_GET_CONFIG = LINEAR_TEMPLATE[:LINEAR_TEMPLATE.index("    def get_config")]
+
+WRONG += [
+    # get_config forgets use_bias: the clone of Linear(6, use_bias=False) has a bias
+    ("custom_layer", linear_with('"units": self.units, "use_bias": self.use_bias}', '"units": self.units}'),
+     "custom_layer_hidden", "every argument __init__ takes"),
+    # not registered: the model saves, but load_model cannot find the class
+    ("custom_layer", linear_with('@keras.saving.register_keras_serializable(package="course")\n', ""),
+     "custom_layer_public", "register_keras_serializable"),
+    # the weights made in __init__, for a fixed width of 5
+    ("custom_layer", """
+@keras.saving.register_keras_serializable(package="course")
+class Linear(layers.Layer):
+    def __init__(self, units=32, use_bias=True, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.use_bias = units, use_bias
+        self.kernel = self.add_weight(shape=(5, units), initializer="glorot_uniform")
+        self.bias = self.add_weight(shape=(units,), initializer="zeros") if use_bias else None
+
+    def call(self, inputs):
+        y = keras.ops.matmul(inputs, self.kernel)
+        return y + self.bias if self.use_bias else y
+""",
+     "custom_layer_public", "before its first call"),
+    # the bias forgotten in call
+    ("custom_layer", linear_with("return y + self.bias if self.use_bias else y", "return y"),
+     "custom_layer_public", "with the judge's kernel and bias"),
+    # a bias made even without use_bias
+    ("custom_layer", linear_with('initializer="zeros") if self.use_bias else None', 'initializer="zeros")'),
+     "custom_layer_public", "and no bias"),
+    # **kwargs swallowed: name= and trainable= are lost
+    ("custom_layer", linear_with("        super().__init__(**kwargs)\n", "        super().__init__()\n"),
+     "custom_layer_hidden", "pass **kwargs on"),
+    # the weights frozen
+    ("custom_layer", linear_with('initializer="glorot_uniform")', 'initializer="glorot_uniform", trainable=False)'),
+     "custom_layer_public", "should all be trainable"),
 ]

@@ -4,8 +4,8 @@ answers written differently, and against wrong answers whose failure messages mu
 
 import pytest
 
-from ch02_variants import WRITTEN_DIFFERENTLY, WRONG
-from chapter_cells import Chapter, standard_tests
+from ch02_variants import LINEAR_WITHOUT_GET_CONFIG, WRITTEN_DIFFERENTLY, WRONG
+from chapter_cells import Chapter, assert_full_marks, standard_tests
 from conftest import SOURCE
 from test_source_rules import LYING_STRICT_CALL, restored_probes  # noqa: F401 - a fixture
 
@@ -18,6 +18,7 @@ CHAPTER = Chapter(SOURCE / "ch02_layers" / "ch02_layers.ipynb", {
     "residual_dense_block": ["residual_dense_block"],
     "two_branch_model": ["build_two_branch_model"],
     "sequence_classifier": ["build_sequence_classifier"],
+    "custom_layer": ["custom_layer"],
 })
 globals().update(standard_tests(CHAPTER, WRITTEN_DIFFERENTLY, WRONG))
 
@@ -51,3 +52,9 @@ def test_a_forged_warning_report_earns_at_most_the_warning_share(restored_probes
     _, honest = CHAPTER.run("squashing_activations", {"sigmoid": NAIVE_SIGMOID}, ("hidden",))
     _, lying = CHAPTER.run("squashing_activations", {"sigmoid": forged}, ("hidden",))
     assert lying["hidden"].score - honest["hidden"].score <= WARNING_SHARE + 1e-9
+
+
+def test_a_layer_without_get_config_earns_full_marks():
+    """Keras 3 writes get_config itself for a layer whose __init__ takes plain values: the tests judge
+    what from_config(get_config()) makes, so a Linear that leaves it to Keras loses nothing."""
+    assert_full_marks(CHAPTER.run("custom_layer", {"custom_layer": LINEAR_WITHOUT_GET_CONFIG})[1])
