@@ -250,3 +250,72 @@ def custom_layer_trial(layer_class, kwargs: dict, x, values: list, save: bool = 
     except _StageFailed:
         pass
     return report
+
+
+@named_probe("saving_trial")
+def saving_trial(save_model_files, load_for_inference, model, x, folder_name: str):
+    """Chapter 5: ``save_model_files(model, folder)`` into a folder that does not exist yet, then
+    what was written: the paths returned, the files in the folder, the members of the .keras zip;
+    predictions of the model Keras loads from it (and whether it came back compiled), of the
+    student's ``load_for_inference`` on it, and of a fresh copy of the model given the weights
+    file. The judge's model, inputs and expectations; the student's files."""
+    import os
+    import tempfile
+    import zipfile
+
+    import keras
+
+    report: dict = {}
+    folder = os.path.join(tempfile.mkdtemp(prefix="saving-"), folder_name)
+    try:
+        paths = _stage(report, "save", lambda: save_model_files(model, folder))
+        report["returned"] = _stage(report, "paths", lambda: [os.fspath(p) for p in paths])
+        report["folder"] = folder
+        report["files"] = sorted(os.listdir(folder)) if os.path.isdir(folder) else None
+        model_path, weights_path = (report["returned"] + [None, None])[:2]
+        if model_path and zipfile.is_zipfile(model_path):
+            with zipfile.ZipFile(model_path) as archive:
+                report["members"] = sorted(archive.namelist())
+        loaded = _stage(report, "keras_load", lambda: keras.saving.load_model(model_path))
+        report["loaded_output"] = _stage(report, "keras_load", lambda: keras.ops.convert_to_numpy(loaded(x)))
+        report["compiled"] = bool(getattr(loaded, "compiled", False))
+        report["optimizer"] = type(getattr(loaded, "optimizer", None)).__name__
+        fresh = keras.models.clone_model(model)  # the same layers, new random weights
+        _stage(report, "load_weights", lambda: fresh.load_weights(weights_path))
+        report["weights_output"] = _stage(report, "load_weights", lambda: keras.ops.convert_to_numpy(fresh(x)))
+        own = _stage(report, "load_for_inference", lambda: load_for_inference(model_path))
+        report["own_output"] = _stage(report, "own_call", lambda: keras.ops.convert_to_numpy(own(x)))
+    except _StageFailed:
+        pass
+    return report
+
+
+@named_probe("lambda_loading_trial")
+def lambda_loading_trial(load_for_inference, kernel, bias, x):
+    """Chapter 5: a model ending in a Lambda layer (built here, from the judge's weights: a Lambda
+    cannot cross the wire, which refuses it as load_model does) saved as .keras, then
+    ``load_for_inference(path)`` (which should refuse it) and ``load_for_inference(path,
+    trusted=True)`` (which should load it): the error of the first, the predictions of the second."""
+    import os
+    import tempfile
+
+    import keras
+
+    model = keras.Sequential([keras.Input((kernel.shape[0],)), keras.layers.Dense(kernel.shape[1]),
+                              keras.layers.Lambda(lambda t: t * 2.0)])
+    model.layers[0].set_weights([kernel, bias])
+    path = os.path.join(tempfile.mkdtemp(prefix="lambda-"), "doubled.keras")
+    model.save(path)
+    report: dict = {}
+    try:
+        untrusted = load_for_inference(path)
+        report["untrusted_loaded"] = True
+        report["untrusted_output"] = keras.ops.convert_to_numpy(untrusted(x))
+    except Exception as error:  # noqa: BLE001 - refusing is what it should do
+        report["untrusted_error"] = {"type": type(error).__name__, "message": str(error)[:400]}
+    try:
+        trusted = _stage(report, "trusted_load", lambda: load_for_inference(path, trusted=True))
+        report["trusted_output"] = _stage(report, "trusted_call", lambda: keras.ops.convert_to_numpy(trusted(x)))
+    except _StageFailed:
+        pass
+    return report

@@ -114,6 +114,24 @@ WRITTEN_DIFFERENTLY = {
     "build_vgg": VGG_TABLE_WITH_SEQUENTIAL_HEAD,
     "plot_history": PLOT_WITH_ADD_SUBPLOT,
     "train_lenet": TRAIN_WITH_PREPARE_IMAGES,
+    "save_model_files": """
+from pathlib import Path
+
+def save_model_files(model, folder):
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = (folder / (model.name + ".keras"), folder / (model.name + ".weights.h5"))
+    keras.saving.save_model(model, paths[0])
+    model.save_weights(str(paths[1]))
+    return tuple(str(p) for p in paths)
+""",
+    "load_for_inference": """
+def load_for_inference(path, trusted=False):
+    if trusted:
+        with keras.saving.custom_object_scope({}):
+            return keras.models.load_model(path, safe_mode=False)
+    return keras.models.load_model(path)
+""",
 }
 
 # --- correct, in the style of older public VGG code (Keras 1 and 2 era) ------------------------
@@ -280,4 +298,68 @@ def plot_history(history):
     ("build_vgg", VGG_SEQUENTIAL_ZERO_PADDING.replace("model.add(layers.ZeroPadding2D((1, 1)))",
                                                       "model.add(layers.ZeroPadding2D(((0, 2), (0, 2))))"),
      "vgg_hidden", "which shifts the output"),
+    # no folder made: saving into a folder that does not exist fails
+    ("save_model_files", """
+import os
+
+def save_model_files(model, folder):
+    model_path, weights_path = f"{folder}/{model.name}.keras", f"{folder}/{model.name}.weights.h5"
+    model.save(model_path)
+    model.save_weights(weights_path)
+    return model_path, weights_path
+""", "save_and_load_public", "os.makedirs"),
+    # the legacy HDF5 format under the .keras name's place
+    ("save_model_files", """
+import os
+
+def save_model_files(model, folder):
+    os.makedirs(folder, exist_ok=True)
+    model_path, weights_path = f"{folder}/{model.name}.h5", f"{folder}/{model.name}.weights.h5"
+    model.save(model_path)
+    model.save_weights(weights_path)
+    return model_path, weights_path
+""", "save_and_load_public", "the extension .keras"),
+    # a fixed file name, whatever the model's name
+    ("save_model_files", """
+import os
+
+def save_model_files(model, folder):
+    os.makedirs(folder, exist_ok=True)
+    model.save(os.path.join(folder, "model.keras"))
+    model.save_weights(os.path.join(folder, "model.weights.h5"))
+    return os.path.join(folder, "model.keras"), os.path.join(folder, "model.weights.h5")
+""", "save_and_load_hidden", "model.name"),
+    # the weights file is the whole model again: load_weights reads no weights file from it
+    ("save_model_files", """
+import os
+
+def save_model_files(model, folder):
+    os.makedirs(folder, exist_ok=True)
+    model_path, weights_path = f"{folder}/{model.name}.keras", f"{folder}/{model.name}.weights.h5"
+    model.save(model_path)
+    model.save(f"{folder}/{model.name}.copy.keras")
+    os.rename(f"{folder}/{model.name}.copy.keras", weights_path)
+    return model_path, weights_path
+""", "save_and_load_public", "model.save_weights"),
+    # the paths swapped
+    ("save_model_files", """
+import os
+
+def save_model_files(model, folder):
+    os.makedirs(folder, exist_ok=True)
+    model_path, weights_path = f"{folder}/{model.name}.keras", f"{folder}/{model.name}.weights.h5"
+    model.save(model_path)
+    model.save_weights(weights_path)
+    return weights_path, model_path
+""", "save_and_load_public", "as the model file"),
+    # always unsafe: the Lambda's bytecode is run
+    ("load_for_inference", """
+def load_for_inference(path, trusted=False):
+    return keras.saving.load_model(path, safe_mode=False)
+""", "save_and_load_public", "keep Keras' safe mode"),
+    # trusted ignored: a trusted Lambda model is refused too
+    ("load_for_inference", """
+def load_for_inference(path, trusted=False):
+    return keras.saving.load_model(path)
+""", "save_and_load_hidden", "trusted=True) loads with safe_mode=False"),
 ]

@@ -19,8 +19,9 @@ NEEDS = {
     "alexnet": ["build_alexnet"],
     "vgg_block": ["vgg_block"],
     "vgg": ["vgg_block", "build_vgg"],
+    "save_and_load": ["save_model_files", "load_for_inference"],
 }
-FAST = ["lenet5", "plot_history", "alexnet", "vgg_block", "vgg"]
+FAST = ["lenet5", "plot_history", "alexnet", "vgg_block", "vgg", "save_and_load"]
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +103,26 @@ def test_release_stub_fails_cleanly(cells, setup_source):
     _, results = run(cells, setup_source, "lenet5", {"build_lenet5": stub})
     assert all(result.score == 0 for result in results.values())
     assert "fill in the cells marked YOUR CODE HERE" in results["public"].text()
+
+
+def test_release_stubs_of_saving_score_zero(cells, setup_source):
+    stubs = {"save_model_files": "def save_model_files(model, folder):\n    raise NotImplementedError()\n",
+             "load_for_inference": "def load_for_inference(path, trusted=False):\n    raise NotImplementedError()\n"}
+    _, results = run(cells, setup_source, "save_and_load", stubs)
+    assert all(result.score == 0 for result in results.values()), {k: r.text() for k, r in results.items()}
+    assert "fill in the cells marked YOUR CODE HERE" in results["public"].text()
+
+
+def test_a_naming_slip_costs_only_the_naming_tests(cells, setup_source):
+    """Files saved as model.keras and model.weights.h5 whatever the model's name load back fine: the
+    slip loses the naming test of each cell, not the round trips."""
+    slip = next(source for cell, source, _, words in WRONG if words == "model.name")
+    _, results = run(cells, setup_source, "save_and_load", {"save_model_files": slip})
+    earned = sum(r.score for r in results.values())
+    possible = sum(r.points for r in results.values())
+    assert possible * 0.6 <= earned < possible
+    for result in results.values():
+        assert [o.passed for o in result.outcomes].count(False) == 1, result.text()
 
 
 def test_small_slip_costs_a_small_share(cells, setup_source):
