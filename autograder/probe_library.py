@@ -36,9 +36,49 @@ def weights_twice_with_draws_between(reproducible_weights, seed: int):
 
 @named_probe("report_with_fake_gpus")
 def report_with_fake_gpus(environment_report, names: list):
-    """environment_report() while TensorFlow lists the judge's made-up GPUs (chapter 1: a CPU
-    grader has none, and an answer that always says [] would pass)."""
+    """environment_report() while the backend lists the judge's made-up GPUs (chapter 1: a CPU
+    grader has none, and an answer that always says [] would pass). Each backend is asked the way
+    the notebook teaches: TensorFlow's ``tf.config.list_physical_devices("GPU")``, JAX's
+    ``jax.devices()`` (devices whose ``platform`` is "gpu", named by ``str``), PyTorch's
+    ``torch.cuda.device_count()``."""
     from unittest import mock
+
+    import keras
+
+    backend = keras.config.backend()
+    if backend == "jax":
+        import jax
+
+        class FakeDevice:  # what a JAX GPU shows to code that lists devices: platform "gpu", str "cuda:<id>"
+            platform, device_kind = "gpu", "made-up GPU"
+
+            def __init__(self, index: int, name: str):
+                self.id, self.name = index, name
+
+            def __str__(self):
+                return self.name
+
+            def __repr__(self):
+                return f"CudaDevice(id={self.id})"
+
+        fakes = [FakeDevice(i, str(name)) for i, name in enumerate(names)]
+        real_devices, real_local = jax.devices, jax.local_devices
+
+        def devices(backend=None):  # the GPUs are the default backend's devices, as on a GPU machine
+            return list(fakes) if backend in (None, "gpu", "cuda") else real_devices(backend)
+
+        def local_devices(process_index=None, backend=None, host_id=None):
+            return list(fakes) if backend in (None, "gpu", "cuda") else real_local(process_index, backend, host_id)
+
+        with mock.patch.object(jax, "devices", devices), mock.patch.object(jax, "local_devices", local_devices), \
+                mock.patch.object(jax, "device_count", lambda backend=None: len(devices(backend))):
+            return environment_report()
+    if backend == "torch":  # PyTorch names its GPUs "cuda:0", "cuda:1", ... (torch.device("cuda", i))
+        import torch
+
+        with mock.patch.object(torch.cuda, "device_count", lambda: len(names)), \
+                mock.patch.object(torch.cuda, "is_available", lambda: True):
+            return environment_report()
 
     import tensorflow as tf
 
@@ -159,7 +199,18 @@ def gan_train_step(GAN, generator, discriminator, latent_dim: int, d_lr: float, 
     gan = GAN(generator, discriminator, latent_dim)
     gan.compile(keras.optimizers.SGD(learning_rate=d_lr), keras.optimizers.SGD(learning_rate=g_lr),
                 GAN_LOSSES[loss](keras.losses.BinaryCrossentropy()))
-    logs = gan.train_step(keras.ops.convert_to_tensor(real))
+    if keras.config.backend() == "jax":
+        # Keras' JAX step is train_step(state, data): every variable goes in as a value, and what comes
+        # back is written into the variables, as fit() does.
+        groups = [gan.trainable_variables, gan.non_trainable_variables,
+                  gan.optimizer.variables if gan.optimizer is not None else [], gan.metrics_variables]
+        logs, state = gan.train_step(tuple([v.value for v in group] for group in groups),
+                                     keras.ops.convert_to_tensor(real))
+        for group, values in zip(groups, state):
+            for variable, value in zip(group, values):
+                variable.assign(value)
+    else:
+        logs = gan.train_step(keras.ops.convert_to_tensor(real))
     if isinstance(logs, dict):
         logs = {key: float(keras.ops.convert_to_numpy(value)) if _number(value) else value
                 for key, value in logs.items()}
@@ -319,3 +370,57 @@ def lambda_loading_trial(load_for_inference, kernel, bias, x):
     except _StageFailed:
         pass
     return report
+
+
+@named_probe("fit_with_callbacks")
+def fit_with_callbacks(training_callbacks, patience: int, model, x, y, x_val, y_val, epochs: int):
+    """Chapter 3: the judge's compiled model fitted on the judge's data, without shuffling, with the
+    student's ``training_callbacks(patience)``: the epochs run, the learning rate of each epoch as
+    History logged it, the model."""
+    report: dict = {}
+    try:
+        callbacks = _stage(report, "callbacks", lambda: list(training_callbacks(patience)))
+        history = _stage(report, "fit", lambda: model.fit(
+            x, y, validation_data=(x_val, y_val), epochs=epochs, batch_size=32, shuffle=False, verbose=0,
+            callbacks=callbacks))
+        report["epochs"] = len(history.epoch)
+        report["lr_per_epoch"] = _learning_rates(history, model, report["epochs"])
+        report["model"] = model
+    except _StageFailed:
+        pass
+    return report
+
+
+@named_probe("record_learning_rates")
+def record_learning_rates(LearningRateRecorder, model, x, y, rates: list):
+    """Chapter 3: a ``LearningRateRecorder()`` in a fit of the judge's model whose learning rate a
+    LearningRateScheduler sets to ``rates[epoch]`` as each epoch begins and another callback moves
+    elsewhere as each epoch ends (as ReduceLROnPlateau may: the rate an epoch trained with is the one
+    it began with); what the recorder recorded."""
+    import keras
+
+    class MovesRateAtEpochEnd(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            self.model.optimizer.learning_rate = 0.123
+
+    report: dict = {}
+    try:
+        recorder = _stage(report, "recorder", LearningRateRecorder)
+        schedule = keras.callbacks.LearningRateScheduler(lambda epoch, lr: float(rates[epoch]))
+        _stage(report, "fit", lambda: model.fit(x, y, epochs=len(rates), batch_size=32, verbose=0,
+                                                callbacks=[schedule, MovesRateAtEpochEnd(), recorder]))
+        report["recorded"] = getattr(recorder, "rates", None)
+    except _StageFailed:
+        pass
+    return report
+
+
+def _learning_rates(history, model, epochs: int) -> list:
+    """The learning rate of each epoch: History logs it as "learning_rate" when a callback changes it;
+    without one it stayed the optimizer's."""
+    import keras
+
+    logged = history.history.get("learning_rate")
+    if logged is not None:
+        return [float(v) for v in logged]
+    return [float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))] * epochs

@@ -321,6 +321,15 @@ def frameworks_in_submission(value) -> list[str]:
     return sorted({framework for name in names for framework in frameworks_in_source(cells, name)})
 
 
+def _unremembered(value):
+    """The student's function behind check()'s memo of its results (student._Remembered): a probe
+    sends the function itself."""
+    if isinstance(value, Remote):
+        return value
+    inner = getattr(value, "__wrapped__", None)
+    return inner if isinstance(inner, Remote) else value
+
+
 def run_probe(name: str, *args, **kwargs):
     """Run the named probe where the student's objects among the arguments live.
 
@@ -328,6 +337,8 @@ def run_probe(name: str, *args, **kwargs):
     student's own objects (plain ``nbgrader autograde`` runs test cells in the kernel), here,
     through the same data format, so a test sees the same values either way.
     """
+    args = [_unremembered(value) for value in args]
+    kwargs = {key: _unremembered(value) for key, value in kwargs.items()}
     for value in itertools.chain(args, kwargs.values()):
         if isinstance(value, Remote):
             return object.__getattribute__(value, "_bridge").probe(name, *args, **kwargs)

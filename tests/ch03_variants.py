@@ -148,6 +148,49 @@ def compile_for_task(model, task):
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001), loss=loss, metrics=metrics)
     return model
 ''',
+    "lr_sweep": """
+def lr_sweep(model, rates, x, y, epochs=4, batch_size=32):
+    # one model trained in turn from the same saved weights, put back at the end
+    saved = [w.copy() for w in model.get_weights()]
+    result = {}
+    try:
+        for lr in rates:
+            model.set_weights(saved)
+            model.compile(keras.optimizers.SGD(lr), keras.losses.SparseCategoricalCrossentropy())
+            first = model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)["loss"]
+            losses = model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0).history["loss"]
+            result[lr] = list(np.array([first] + list(losses), dtype=float))
+    finally:
+        model.set_weights(saved)
+    return result
+""",
+    "classify_run": """
+import math
+
+def classify_run(losses):
+    first, last = losses[0], losses[-1]
+    if any(not math.isfinite(v) for v in losses) or last / first > 1:
+        return "diverged"
+    return "good" if last / first <= 3 / 4 else "too slow"
+""",
+    "training_callbacks": """
+from keras.callbacks import Callback, EarlyStopping, ReduceLROnPlateau
+
+def training_callbacks(patience=3):
+    stop = EarlyStopping("val_loss", min_delta=0, patience=patience, mode="min", restore_best_weights=True)
+    slow_down = ReduceLROnPlateau("val_loss", factor=1 / 2, patience=1, mode="min")
+    return [slow_down, stop]
+
+
+class LearningRateRecorder(Callback):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.rates = list()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        rate = self.model.optimizer.learning_rate
+        self.rates += [float(np.asarray(keras.ops.convert_to_numpy(rate)))]
+""",
 }
 
 # --- wrong answers: (cell, source, test cell that must fail, words its message must contain) ----
@@ -413,4 +456,112 @@ def compile_for_task(model, task):
     model.compile(optimizer="adam", loss=loss, metrics=[metric])
     return model
 ''', "compile_for_task_public", "raised KeyError, expected ValueError"),
+    # every rate trains the same model on from where the last rate left it
+    ("lr_sweep", """
+def lr_sweep(model, rates, x, y, epochs=4, batch_size=32):
+    sweep = {}
+    for rate in rates:
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate=rate), loss="sparse_categorical_crossentropy")
+        before = model.evaluate(x, y, verbose=0)
+        sweep[rate] = [before] + model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0).history["loss"]
+    return sweep
+""", "learning_rate_sweep_public", "changed the model it was given"),
+    # copies with new random weights: the runs do not start from the same place
+    ("lr_sweep", """
+def lr_sweep(model, rates, x, y, epochs=4, batch_size=32):
+    sweep = {}
+    for rate in rates:
+        run = keras.models.clone_model(model)
+        run.compile(optimizer=keras.optimizers.SGD(learning_rate=rate), loss="sparse_categorical_crossentropy")
+        before = run.evaluate(x, y, verbose=0)
+        sweep[rate] = [before] + run.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0).history["loss"]
+    return sweep
+""", "learning_rate_sweep_public", "start every run from the model's own weights"),
+    # the epochs' losses alone, without the loss before training
+    ("lr_sweep", """
+def lr_sweep(model, rates, x, y, epochs=4, batch_size=32):
+    sweep = {}
+    for rate in rates:
+        run = keras.models.clone_model(model)
+        run.set_weights(model.get_weights())
+        run.compile(optimizer=keras.optimizers.SGD(learning_rate=rate), loss="sparse_categorical_crossentropy")
+        sweep[rate] = run.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0).history["loss"]
+    return sweep
+""", "learning_rate_sweep_public", "the loss before training (model.evaluate)"),
+    # nan compares False with everything: a nan run counts as good
+    ("classify_run", """
+def classify_run(losses):
+    if losses[-1] > losses[0]:
+        return "diverged"
+    if losses[-1] > 0.75 * losses[0]:
+        return "too slow"
+    return "good"
+""", "learning_rate_sweep_public", "expected 'diverged'"),
+    # the boundary on the wrong side: exactly 3/4 of the start is good
+    ("classify_run", """
+def classify_run(losses):
+    if not np.all(np.isfinite(losses)) or losses[-1] > losses[0]:
+        return "diverged"
+    return "too slow" if losses[-1] >= 0.75 * losses[0] else "good"
+""", "learning_rate_sweep_hidden", "classify_run([2.0, 1.5]) is 'too slow', expected 'good'"),
+    # the weights of the last epoch kept
+    ("training_callbacks", """
+def training_callbacks(patience=3):
+    return [keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience),
+            keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1)]
+
+
+class LearningRateRecorder(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.rates = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+""", "callbacks_hidden", "restore_best_weights=True puts back those of the best epoch"),
+    # the training loss watched: it keeps falling, so nothing stops or slows down
+    ("training_callbacks", """
+def training_callbacks(patience=3):
+    return [keras.callbacks.EarlyStopping(monitor="loss", patience=patience, restore_best_weights=True),
+            keras.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=1)]
+
+
+class LearningRateRecorder(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.rates = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+""", "callbacks_public", "stops after patience epochs without a better val_loss"),
+    # ReduceLROnPlateau's default factor, 0.1
+    ("training_callbacks", """
+def training_callbacks(patience=3):
+    return [keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True),
+            keras.callbacks.ReduceLROnPlateau(monitor="val_loss", patience=1)]
+
+
+class LearningRateRecorder(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.rates = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+""", "callbacks_public", "factor=0.5"),
+    # recorded as each epoch ends, after ReduceLROnPlateau changed it
+    ("training_callbacks", """
+def training_callbacks(patience=3):
+    return [keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True),
+            keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1)]
+
+
+class LearningRateRecorder(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.rates = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+""", "callbacks_public", "as the epoch begins (on_epoch_begin"),
 ]

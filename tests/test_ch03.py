@@ -7,21 +7,27 @@ from ch03_variants import WRITTEN_DIFFERENTLY, WRONG
 from chapter_cells import Chapter, assert_full_marks
 from conftest import SOURCE
 
-# Every exercise is one function in one solution cell of the same name.
-EXERCISES = [
+# Most exercises are one function in one solution cell of the same name; the last two need more cells.
+SINGLE_CELL = [
     "sgd_step", "rmsprop_step", "adagrad_step", "adadelta_step", "adam_step",
     "mean_squared_error", "binary_crossentropy", "categorical_crossentropy", "hinge", "squared_hinge",
     "categorical_accuracy", "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy",
     "mean_squared_logarithmic_error", "compile_for_task",
 ]
-CHAPTER = Chapter(SOURCE / "ch03_training" / "ch03_training.ipynb", {e: [e] for e in EXERCISES})
+NEEDS = {e: [e] for e in SINGLE_CELL} | {
+    "learning_rate_sweep": ["lr_sweep", "classify_run"],
+    "callbacks": ["training_callbacks"],
+}
+EXERCISES = list(NEEDS)
+SOLUTION_CELLS = [cell for cells in NEEDS.values() for cell in cells]
+CHAPTER = Chapter(SOURCE / "ch03_training" / "ch03_training.ipynb", NEEDS)
 
 
-def test_every_exercise_has_a_variant_and_two_wrong_answers():
-    assert {gid for gid in CHAPTER.cells if not gid.endswith(("_public", "_hidden"))} == set(EXERCISES)
-    assert set(WRITTEN_DIFFERENTLY) == set(EXERCISES)
-    for exercise in EXERCISES:
-        assert sum(cell == exercise for cell, *_ in WRONG) >= 2, exercise
+def test_every_solution_cell_has_a_variant_and_wrong_answers():
+    assert {gid for gid in CHAPTER.cells if not gid.endswith(("_public", "_hidden"))} == set(SOLUTION_CELLS)
+    assert set(WRITTEN_DIFFERENTLY) == set(SOLUTION_CELLS)
+    for cell in SOLUTION_CELLS:
+        assert sum(wrong_cell == cell for wrong_cell, *_ in WRONG) >= 2, cell
 
 
 @pytest.mark.parametrize("exercise", EXERCISES)
@@ -31,7 +37,7 @@ def test_solution_passes_public_and_hidden_tests(exercise):
 
 @pytest.mark.parametrize("exercise", EXERCISES)
 def test_correct_answer_written_differently_passes(exercise):
-    assert_full_marks(CHAPTER.run(exercise, {exercise: WRITTEN_DIFFERENTLY[exercise]})[1])
+    assert_full_marks(CHAPTER.run(exercise, {cell: WRITTEN_DIFFERENTLY[cell] for cell in NEEDS[exercise]})[1])
 
 
 @pytest.mark.parametrize("cell, source, failing_test, words", WRONG,
@@ -45,7 +51,7 @@ def test_wrong_answer_fails_with_a_teaching_message(cell, source, failing_test, 
 
 @pytest.mark.parametrize("exercise", EXERCISES)
 def test_release_stub_scores_zero(exercise):
-    results = CHAPTER.run(exercise, {exercise: CHAPTER.stub(exercise)})[1]
+    results = CHAPTER.run(exercise, {cell: CHAPTER.stub(cell) for cell in NEEDS[exercise]})[1]
     assert all(result.score == 0 for result in results.values()), {w: r.text() for w, r in results.items()}
     assert "fill in the cells marked YOUR CODE HERE" in results["public"].text()
 

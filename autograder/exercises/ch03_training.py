@@ -340,3 +340,249 @@ def rejects_unknown_task(compile_for_task):
     assert_raises(lambda: compile_for_task(model, "ranking"),
                   f"compile_for_task(model, 'ranking'), a task not among {', '.join(TASKS)},",
                   words=tuple(TASKS), section=f'"{TASK_SECTION}"')
+
+
+# --- watching training: a learning-rate sweep, callbacks ---------------------------------------
+
+SWEEP_SECTION = "Watching training: the learning rate"
+CALLBACKS_SECTION = "Callbacks: stopping early, adjusting the learning rate, your own"
+RUN_KINDS = ("diverged", "too slow", "good")
+
+
+def reference_run_kind(losses) -> str:
+    """The notebook's rule: ``losses[0]`` is the loss before training, then one per epoch. Diverged:
+    a value that is not finite, or a final loss above the start; too slow: a final loss above 3/4
+    of the start; good otherwise."""
+    values = np.asarray(losses, dtype="float64")
+    if not np.all(np.isfinite(values)) or values[-1] > values[0]:
+        return "diverged"
+    return "too slow" if values[-1] > 0.75 * values[0] else "good"
+
+
+def digit_features(count: int, start: int = 0, shifted_labels: bool = False):
+    """``count`` of scikit-learn's 8x8 digits as 64 features in [0, 1] and their labels (int32);
+    ``shifted_labels``: every label moved to the next class, a validation set training cannot fit."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    x = (digits.data[start:start + count] / 16.0).astype("float32")
+    y = digits.target[start:start + count].astype("int32")
+    return x, (y + 1) % 10 if shifted_labels else y
+
+
+def sweep_model(units: int = 16, seed: int = 0):
+    """The judge's small classifier of 64 features into 10 classes, seeded; not compiled."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential([keras.Input((64,)), keras.layers.Dense(units, activation="relu"),
+                             keras.layers.Dense(10, activation="softmax")], name="sweep_model")
+
+
+def assert_sweep(lr_sweep, rates=(0.0, 0.5), expected_kinds=(None, "good"),
+                 epochs: int = 4, batch_size: int = 32, count: int = 256, start: int = 0, seed: int = 0,
+                 units: int = 16) -> None:
+    """``lr_sweep(model, rates, x, y, epochs, batch_size)`` on the judge's model and digits: one list of
+    ``epochs + 1`` losses per rate; at rate 0 (where the expected kind is None) every value is the judge's loss of the model as given
+    (so each run starts from the model's weights, and the first value is taken before training);
+    each other rate's run is of the kind the judge's margins make certain; the model is left as given."""
+    import keras
+
+    model = sweep_model(units, seed)
+    before = [np.array(w) for w in model.get_weights()]
+    x, y = digit_features(count, start)
+    start_loss = float(np.mean(keras.ops.convert_to_numpy(
+        keras.losses.sparse_categorical_crossentropy(y, model(x)))))
+    call = f"lr_sweep(model, {list(rates)}, x, y, epochs={epochs}, batch_size={batch_size})"
+    sweep = lr_sweep(model, list(rates), x, y, epochs=epochs, batch_size=batch_size)
+    if not isinstance(sweep, dict) or sorted(sweep) != sorted(rates):
+        keys = sorted(sweep) if isinstance(sweep, dict) else type(sweep).__name__
+        raise CheckError(f"{call} should return a dict with one key per rate, {list(rates)}; found {keys}. "
+                         f"Reread \"{SWEEP_SECTION}\".")
+    for rate, kind in zip(rates, expected_kinds):
+        losses = sweep[rate]
+        try:
+            values = np.asarray(losses, dtype="float64").reshape(-1)
+        except (TypeError, ValueError):
+            raise CheckError(f"{call}[{rate}] should be a list of numbers, found {type(losses).__name__}") from None
+        if values.size != epochs + 1:
+            raise CheckError(f"{call}[{rate}] holds {values.size} losses, expected {epochs + 1}: the loss before "
+                             f"training (model.evaluate), then one per epoch (history.history['loss']). "
+                             f"Reread \"{SWEEP_SECTION}\".")
+        if kind is None:  # rate 0: nothing moves, every value is the starting loss
+            off = np.abs(values - start_loss) > 1e-3 * start_loss
+            if off.any():
+                raise CheckError(
+                    f"{call}[0.0] is {np.round(values, 4).tolist()}, but the model as given has loss "
+                    f"{start_loss:.4f} on these digits and at learning rate 0 nothing changes: start every run "
+                    f"from the model's own weights (a clone_model copy given model.get_weights()), and take the "
+                    f"first value before training. Reread \"{SWEEP_SECTION}\".")
+        elif reference_run_kind(values) != kind:
+            raise CheckError(
+                f"{call}[{rate}] is {np.round(values, 4).tolist()}: a run that is {reference_run_kind(values)}, "
+                f"where SGD at learning rate {rate} from the model's weights is {kind} on these digits: compile "
+                f"each copy with keras.optimizers.SGD(learning_rate=rate) and the sparse categorical "
+                f"crossentropy. Reread \"{SWEEP_SECTION}\".")
+    after = model.get_weights()
+    if any(not np.array_equal(a, b) for a, b in zip(before, after)):
+        raise CheckError(f"{call} changed the model it was given: train copies of it "
+                         f"(keras.models.clone_model, then set_weights). Reread \"{SWEEP_SECTION}\".")
+
+
+def assert_classifies(classify_run, losses) -> None:
+    """``classify_run(losses)`` gives the kind the notebook's rule gives."""
+    expected = reference_run_kind(losses)
+    shown = [float(v) for v in losses]
+    found = classify_run(list(losses))
+    if found != expected:
+        raise CheckError(f"classify_run({shown}) is {found!r}, expected {expected!r}: diverged when a loss is not "
+                         f"finite or the last is above the first, too slow when the last is above 3/4 of the "
+                         f"first, good otherwise. Reread \"{SWEEP_SECTION}\".")
+
+
+CLASSIFY_CASES = [
+    [2.3, 1.2, 0.6], [2.3, 2.2, 2.1], [2.3, 40.0, 19.0], [2.3, float("nan")], [2.3, 1.0, float("inf")],
+]
+
+
+@public_test("learning_rate_sweep")
+def sweep_runs_each_rate(lr_sweep):
+    """lr_sweep trains a copy of the model per rate from its weights: rates 0 and 0.5 on digits"""
+    assert_sweep(lr_sweep)
+
+
+@public_test("learning_rate_sweep")
+def classify_simple_runs(classify_run):
+    """classify_run tells a good run, a slow one and diverged ones apart"""
+    for losses in CLASSIFY_CASES:
+        assert_classifies(classify_run, losses)
+
+
+@reference_cache
+def reference_callbacks_run(patience: int, x, y, x_val, y_val, epochs: int = 12, seed: int = 0) -> dict:
+    """The judge's run with Keras' own callbacks as the notebook states them: epochs run, the
+    learning rate of each epoch, the final weights."""
+    import keras
+
+    model = callbacks_model(seed)
+    callbacks = [keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True),
+                 keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1)]
+    history = model.fit(x, y, validation_data=(x_val, y_val), epochs=epochs, batch_size=32, shuffle=False,
+                        verbose=0, callbacks=callbacks)
+    rates = history.history.get("learning_rate") or [0.5] * len(history.epoch)
+    return {"epochs": len(history.epoch), "rates": [float(r) for r in rates], "weights": model.get_weights()}
+
+
+def callbacks_model(seed: int = 0, learning_rate: float = 0.5):
+    """The judge's classifier for the callback tests, compiled with plain SGD."""
+    import keras
+
+    model = sweep_model(16, seed)
+    model.compile(keras.optimizers.SGD(learning_rate=learning_rate), "sparse_categorical_crossentropy",
+                  jit_compile=False)
+    return model
+
+
+CALLBACK_ASPECTS = ("stops", "rates", "weights")
+
+
+def callbacks_trial(training_callbacks, patience: int = 3, shifted: bool = True, epochs: int = 12,
+                    seed: int = 0) -> dict:
+    """The judge's model fitted in the student's kernel with ``training_callbacks(patience)``, without
+    shuffling (both sides train alike), and the judge's own run with Keras' callbacks, for
+    ``judge_callbacks``. ``shifted``: validation labels the model cannot fit, so validation loss
+    rises from the first epoch. Never raises: a failure is judged by each aspect's test."""
+    x, y = digit_features(256)
+    x_val, y_val = digit_features(128, start=256, shifted_labels=shifted)
+    try:
+        report = run_probe("fit_with_callbacks", training_callbacks, patience, callbacks_model(seed), x, y,
+                           x_val, y_val, epochs)
+    except Exception as error:  # noqa: BLE001 - a kernel that cannot answer fails every aspect
+        report = {"failed": {"stage": "probe", "type": type(error).__name__, "message": str(error)}}
+    return {"report": report, "expected": reference_callbacks_run(patience, x, y, x_val, y_val, epochs, seed),
+            "call": f"training_callbacks(patience={patience})", "epochs": epochs,
+            "data": "a validation loss that rises from the first epoch" if shifted else "a validation set the "
+                                                                                      "model can fit"}
+
+
+def judge_callbacks(trial: dict, aspect: str) -> None:
+    """One aspect of a callbacks_trial: "stops" (the epochs run), "rates" (each epoch's learning rate)
+    or "weights" (those of the best epoch, restored)."""
+    from ..checks.arrays import assert_array_matches
+
+    report, expected, call = trial["report"], trial["expected"], trial["call"]
+    failed = report.get("failed")
+    if failed:
+        if failed.get("type") == "NotImplementedError" and not failed.get("message"):
+            raise NotImplementedError
+        hint = CALLBACK_HINTS.get(failed.get("stage"), "")
+        raise CheckError(f"{call}: {failed.get('type')}: {str(failed.get('message'))[:200]} ({hint}). "
+                         f"Reread \"{CALLBACKS_SECTION}\".")
+    if aspect == "stops" and report["epochs"] != expected["epochs"]:
+        raise CheckError(f"with {call}, fit ran {report['epochs']} of {trial['epochs']} epochs on {trial['data']}, "
+                         f"expected {expected['epochs']}: EarlyStopping(monitor=\"val_loss\", patience=patience) "
+                         f"stops after patience epochs without a better val_loss. Reread \"{CALLBACKS_SECTION}\".")
+    if aspect == "rates":
+        found = report["lr_per_epoch"]
+        if len(found) != len(expected["rates"]) or not np.allclose(found, expected["rates"], rtol=1e-6):
+            raise CheckError(f"with {call}, the epochs trained at learning rates {[round(r, 6) for r in found]} on "
+                             f"{trial['data']}, expected {expected['rates']}: ReduceLROnPlateau(monitor="
+                             f"\"val_loss\", factor=0.5, patience=1) halves the rate after each epoch without a "
+                             f"better val_loss. Reread \"{CALLBACKS_SECTION}\".")
+    if aspect == "weights":
+        for found, wanted in zip(report["model"].get_weights(), expected["weights"]):
+            assert_array_matches(found, wanted, rtol=1e-4, atol=1e-5,
+                                 what=f"the model's weights after fit with {call} on {trial['data']}, where "
+                                      f"EarlyStopping with restore_best_weights=True puts back those of the best "
+                                      f"epoch,", section=CALLBACKS_SECTION)
+
+
+def assert_callbacks(training_callbacks, patience: int = 3, shifted: bool = True, epochs: int = 12,
+                     seed: int = 0) -> None:
+    """Every aspect of one callbacks_trial."""
+    trial = callbacks_trial(training_callbacks, patience, shifted, epochs, seed)
+    for aspect in CALLBACK_ASPECTS:
+        judge_callbacks(trial, aspect)
+
+
+def assert_recorder(LearningRateRecorder, rates=(0.1, 0.2, 0.01), seed: int = 0) -> None:
+    """A ``LearningRateRecorder()`` in a fit whose learning rate the judge sets as each epoch begins
+    (a LearningRateScheduler over ``rates``): its ``rates`` must be those, as floats, one per epoch."""
+    x, y = digit_features(64)
+    report = run_probe("record_learning_rates", LearningRateRecorder, callbacks_model(seed), x, y, list(rates))
+    failed = report.get("failed")
+    if failed:
+        if failed.get("type") == "NotImplementedError" and not failed.get("message"):
+            raise NotImplementedError
+        raise CheckError(f"LearningRateRecorder() in a fit: {failed.get('type')}: {str(failed.get('message'))[:200]} "
+                         f"({CALLBACK_HINTS.get(failed.get('stage'), '')}). Reread \"{CALLBACKS_SECTION}\".")
+    recorded = report.get("recorded")
+    try:
+        values = [float(v) for v in recorded]
+    except (TypeError, ValueError):
+        values = None
+    if values is None or len(values) != len(rates) or not np.allclose(values, rates, rtol=1e-6):
+        raise CheckError(f"LearningRateRecorder().rates is {recorded!r} after a fit of {len(rates)} epochs whose "
+                         f"learning rates were {list(rates)}: one float per epoch, the optimizer's learning rate "
+                         f"as the epoch begins (on_epoch_begin, self.model.optimizer.learning_rate). "
+                         f"Reread \"{CALLBACKS_SECTION}\".")
+
+
+CALLBACK_HINTS = {
+    "callbacks": "training_callbacks(patience) returns a list of two callbacks",
+    "recorder": "LearningRateRecorder() takes no arguments and calls super().__init__()",
+    "fit": "the callbacks must work in model.fit",
+    "probe": "the kernel could not run the fit",
+}
+
+
+@public_test("callbacks")
+def callbacks_stop_and_adjust(training_callbacks):
+    """training_callbacks(3) stops early, restores the best weights and halves the learning rate"""
+    assert_callbacks(training_callbacks, patience=3)
+
+
+@public_test("callbacks")
+def recorder_records_rates(LearningRateRecorder):
+    """LearningRateRecorder records the learning rate of each epoch"""
+    assert_recorder(LearningRateRecorder)
