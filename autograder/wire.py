@@ -7,7 +7,8 @@ pickle and without importing anything the tree names:
 - ``None``, ``bool``, ``int``, ``float`` (NaN and infinities too), ``str`` and lists as they are;
   tuples and dicts tagged (``{"$": "tuple", "items": [...]}``), so keys may be any plain value;
 - NumPy arrays, NumPy scalars, backend tensors and Keras variables as ``.npy`` bytes
-  (``allow_pickle=False``), each decoded as the kind it was;
+  (``allow_pickle=False``), each decoded as the kind it was (a TensorFlow tensor under another
+  Keras backend, as ``tf.data`` yields on JAX, stays a TensorFlow tensor);
 - Keras models, layers, optimizers, losses and metrics as Keras serializes them (their
   config, build and compile config), with their weights when they are small enough; the judge
   rebuilds them with ``safe_mode=True`` and refuses any class that is not Keras' own;
@@ -30,6 +31,7 @@ import builtins
 import functools
 import io
 import math
+import sys
 from typing import Any, Callable
 
 import numpy as np
@@ -60,6 +62,17 @@ def _is_tensor(value) -> bool:
 
         return keras.ops.is_tensor(value) and not isinstance(value, np.ndarray)
     except Exception:  # noqa: BLE001 - no backend, or a tensor type Keras cannot tell
+        return False
+
+
+def _is_tf_tensor(value) -> bool:
+    """An eager TensorFlow tensor while Keras runs on another backend: ``tf.data`` yields them on
+    JAX too, and Keras' ``is_tensor`` does not count them there. TensorFlow is only looked at once
+    something imported it."""
+    tf = sys.modules.get("tensorflow")
+    try:
+        return tf is not None and isinstance(value, tf.Tensor) and tf.executing_eagerly() and hasattr(value, "numpy")
+    except Exception:  # noqa: BLE001 - a half-imported TensorFlow
         return False
 
 
@@ -153,6 +166,8 @@ def encode(value: Any, handle: Callable[[Any], Any] | None = None, depth: int = 
 
         return {"$": "tensor", "npy": _npy(np.asarray(keras.ops.convert_to_numpy(value))),
                 "variable": _is_variable(value)}
+    if _is_tf_tensor(value):
+        return {"$": "tensor", "npy": _npy(np.asarray(value.numpy())), "variable": False, "framework": "tensorflow"}
     keras_kind = _keras_kind(value)
     if keras_kind:
         try:
@@ -262,6 +277,12 @@ def _check_keras_config(config: Any, depth: int = 0) -> None:
             raise WireError(f"the class or function {name!r} is defined in the notebook ({module}), not in Keras")
         if config.get("class_name") == "__lambda__" or config.get("class_name") == "function" and module != "keras":
             raise WireError("a lambda or a function defined in the notebook cannot cross as data")
+        # A class the notebook registered (register_keras_serializable) is named by "package>Name" with
+        # no module; one defined outside any module says "builtins", where Keras' own say so only of functions
+        registered = config.get("registered_name")
+        if "class_name" in config and module is None and registered is not None or \
+                module == "builtins" and config.get("class_name") not in (None, "function"):
+            raise WireError(f"the class {config.get('class_name')!r} is the notebook's own ({registered}), not Keras'")
         for value in config.values():
             _check_keras_config(value, depth + 1)
     elif isinstance(config, list):
@@ -432,6 +453,9 @@ def decode(tree: Any, handle: Callable[[dict], Any] | None = None, depth: int = 
         import keras
 
         array = _array(tree.get("npy"))
+        if tree.get("framework") == "tensorflow" and keras.config.backend() != "tensorflow" \
+                and sys.modules.get("tensorflow") is not None:  # the judge has it too (it imported tf.data)
+            return sys.modules["tensorflow"].convert_to_tensor(array)
         return keras.Variable(array, trainable=False) if tree.get("variable") else keras.ops.convert_to_tensor(array)
     if tag == "scalar":
         array = _array(tree.get("npy"))

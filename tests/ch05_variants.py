@@ -125,6 +125,24 @@ def save_model_files(model, folder):
     model.save_weights(str(paths[1]))
     return tuple(str(p) for p in paths)
 """,
+    "confusion_matrix": """
+def confusion_matrix(y_true, y_pred, num_classes):
+    table = np.zeros([num_classes] * 2, dtype="int64")
+    for t, p in zip(y_true, y_pred):
+        table[t][p] += 1
+    return table
+""",
+    "first_conv_feature_maps": """
+def first_conv_feature_maps(model, image):
+    # the layers applied one by one, up to and including the first convolution
+    x = keras.ops.expand_dims(keras.ops.convert_to_tensor(image), 0)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):  # a functional model lists its input
+            continue
+        x = layer(x)
+        if isinstance(layer, keras.layers.Conv2D):
+            return np.array(x[0])
+""",
     "load_for_inference": """
 def load_for_inference(path, trusted=False):
     if trusted:
@@ -362,4 +380,46 @@ def load_for_inference(path, trusted=False):
 def load_for_inference(path, trusted=False):
     return keras.saving.load_model(path)
 """, "save_and_load_hidden", "trusted=True) loads with safe_mode=False"),
+    # rows and columns swapped
+    ("confusion_matrix", """
+def confusion_matrix(y_true, y_pred, num_classes):
+    counts = np.zeros((num_classes, num_classes), dtype=int)
+    np.add.at(counts, (y_pred, y_true), 1)
+    return counts
+""", "looking_inside_public", "the transpose of the expected table"),
+    # only the classes that occur: a smaller table when some never appear
+    ("confusion_matrix", """
+def confusion_matrix(y_true, y_pred, num_classes):
+    size = int(max(np.max(y_true), np.max(y_pred))) + 1
+    counts = np.zeros((size, size), dtype=int)
+    np.add.at(counts, (y_true, y_pred), 1)
+    return counts
+""", "looking_inside_hidden", "every class counted even when no sample has it"),
+    # frequencies instead of counts
+    ("confusion_matrix", """
+def confusion_matrix(y_true, y_pred, num_classes):
+    counts = np.zeros((num_classes, num_classes))
+    np.add.at(counts, (y_true, y_pred), 1)
+    return counts / len(y_true)
+""", "looking_inside_public", "expected integers"),
+    # the maps before the activation: the Conv2D's kernel applied by hand, no relu
+    ("first_conv_feature_maps", """
+def first_conv_feature_maps(model, image):
+    conv = next(layer for layer in model.layers if isinstance(layer, layers.Conv2D))
+    before = keras.Model(model.inputs, conv.input)(image[None])
+    maps = keras.ops.conv(before, conv.kernel, strides=conv.strides, padding=conv.padding) + conv.bias
+    return keras.ops.convert_to_numpy(maps)[0]
+""", "looking_inside_public", "its activation included"),
+    # the batch axis kept
+    ("first_conv_feature_maps", """
+def first_conv_feature_maps(model, image):
+    conv = next(layer for layer in model.layers if isinstance(layer, layers.Conv2D))
+    return keras.ops.convert_to_numpy(keras.Model(model.inputs, conv.output)(image[None]))
+""", "looking_inside_public", "return the maps of the one image"),
+    # the last convolution, not the first
+    ("first_conv_feature_maps", """
+def first_conv_feature_maps(model, image):
+    conv = [layer for layer in model.layers if isinstance(layer, layers.Conv2D)][-1]
+    return keras.ops.convert_to_numpy(keras.Model(model.inputs, conv.output)(image[None]))[0]
+""", "looking_inside_public", "take the first Conv2D in model.layers"),
 ]

@@ -20,8 +20,9 @@ NEEDS = {
     "vgg_block": ["vgg_block"],
     "vgg": ["vgg_block", "build_vgg"],
     "save_and_load": ["save_model_files", "load_for_inference"],
+    "looking_inside": ["confusion_matrix", "first_conv_feature_maps"],
 }
-FAST = ["lenet5", "plot_history", "alexnet", "vgg_block", "vgg", "save_and_load"]
+FAST = ["lenet5", "plot_history", "alexnet", "vgg_block", "vgg", "save_and_load", "looking_inside"]
 
 
 @pytest.fixture(scope="module")

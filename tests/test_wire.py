@@ -148,6 +148,32 @@ def test_a_students_object_stays_behind_a_proxy():
     assert len(data) == 3 and data[2] == (2, 4) and data.n == 3
 
 
+CUSTOM_LAYERS = """
+import keras
+
+@keras.saving.register_keras_serializable(package="course")
+class Registered(keras.layers.Layer):
+    pass
+
+class Unregistered(keras.layers.Layer):
+    pass
+"""
+
+
+@pytest.mark.parametrize("name", ["Registered", "Unregistered"])
+def test_a_layer_of_the_notebooks_own_class_stays_behind_a_proxy(name):
+    """Its config names a class the judge does not have (and must never import): a handle, whose
+    attributes the judge asks the kernel for; the judge never rebuilds the notebook's class."""
+    namespace = {}
+    exec(CUSTOM_LAYERS, namespace)  # a class made outside any module: its config says "builtins"
+    layer = LocalBridge(namespace).lookup(name)(name="mine", trainable=False)
+    assert isinstance(layer, RemoteObject) and type_name(layer) == name
+    assert layer.name == "mine" and layer.trainable is False
+    config = keras.saving.serialize_keras_object(namespace[name]())
+    with pytest.raises(wire.WireError, match="notebook's own"):
+        wire._check_keras_config(config)
+
+
 def test_an_array_changed_in_place_is_changed_in_the_judge_too():
     bridge = LocalBridge(student_namespace())
     x = np.ones(3)
@@ -191,3 +217,12 @@ def test_a_figures_colormaps_cross_and_an_unknown_name_is_dropped():
     assert [ax.get_images()[0].get_cmap().name for ax in back.axes] == ["gray", "viridis"]
     tree["axes"][0]["cmaps"] = ["no-such-map; import os"]
     assert wire.decode(tree).axes[0].get_images()[0].get_cmap().name == "viridis"
+
+
+def test_a_tensorflow_tensor_under_another_backend_stays_one():
+    """tf.data yields TensorFlow tensors on JAX too: they cross as data, not as a handle."""
+    import tensorflow as tf
+
+    tensor = round_trip(tf.constant([[1, 2], [3, 4]], dtype=tf.int32))
+    assert isinstance(tensor, tf.Tensor)
+    assert np.array_equal(np.asarray(tensor), [[1, 2], [3, 4]])

@@ -371,3 +371,117 @@ def names_files_after_the_model(save_model_files, load_for_inference):
 def refuses_lambda_unless_trusted(load_for_inference):
     """load_for_inference refuses a Lambda layer's bytecode unless trusted=True"""
     assert_refuses_untrusted_lambda(load_for_inference)
+
+
+# --- looking inside: a confusion matrix, feature maps ---------------------------------------------
+
+LOOKING_SECTION = "Looking inside a trained CNN"
+
+
+def reference_confusion(y_true, y_pred, num_classes: int) -> np.ndarray:
+    """counts[i, j]: how many samples of true class i were predicted as class j."""
+    return np.bincount(np.asarray(y_true) * num_classes + np.asarray(y_pred),
+                       minlength=num_classes * num_classes).reshape(num_classes, num_classes)
+
+
+def confusion_case(count: int, num_classes: int, seed: int = 0, accuracy: float = 0.7):
+    """Labels and predictions that are right about ``accuracy`` of the time, wrong at random otherwise."""
+    rng = np.random.default_rng(seed)
+    y_true = rng.integers(0, num_classes, count)
+    wrong = rng.random(count) > accuracy
+    y_pred = np.where(wrong, rng.integers(0, num_classes, count), y_true)
+    return y_true.astype("int64"), y_pred.astype("int64")
+
+
+def assert_confusion(confusion_matrix, y_true, y_pred, num_classes: int) -> None:
+    """``confusion_matrix(y_true, y_pred, num_classes)`` is the judge's table of counts, as integers."""
+    from ..checks.arrays import assert_array_matches
+
+    expected = reference_confusion(y_true, y_pred, num_classes)
+    what = f"confusion_matrix(y_true, y_pred, {num_classes}) on {len(y_true)} labels"
+    found = confusion_matrix(y_true.copy(), y_pred.copy(), num_classes)
+    found = np.asarray(found) if not isinstance(found, np.ndarray) else found
+    if found.shape != expected.shape:
+        raise CheckError(f"{what} has shape {found.shape}, expected {expected.shape}: one row per true class and one "
+                         f"column per predicted class, every class counted even when no sample has it. "
+                         f"Reread \"{LOOKING_SECTION}\".")
+    if found.dtype.kind not in "iu":
+        raise CheckError(f"{what} holds {found.dtype} values, expected integers: it counts samples "
+                         f"(np.zeros((C, C), dtype=int)). Reread \"{LOOKING_SECTION}\".")
+    if np.array_equal(found, expected.T) and not np.array_equal(found, expected):
+        raise CheckError(f"{what} is the transpose of the expected table: rows are the true classes, columns the "
+                         f"predicted ones (counts[true, predicted]). Reread \"{LOOKING_SECTION}\".")
+    assert_array_matches(found, expected, rtol=0, atol=0, what=what, section=LOOKING_SECTION)
+
+
+def feature_map_model(kind: str = "sequential", seed: int = 0, filters: int = 4, image_shape=(12, 12, 1)):
+    """The judge's small CNN whose first Conv2D the feature maps come from: a Sequential that
+    rescales first, or a functional model with a branch-free stem."""
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(seed)
+    if kind == "sequential":
+        return keras.Sequential([keras.Input(image_shape), layers.Rescaling(1 / 255.0),
+                                 layers.Conv2D(filters, 3, activation="relu"), layers.MaxPooling2D(),
+                                 layers.Conv2D(2 * filters, 3), layers.Flatten(), layers.Dense(3)])
+    inputs = keras.Input(image_shape)
+    x = layers.ZeroPadding2D(1)(inputs)
+    x = layers.Conv2D(filters, 5, strides=2, activation="tanh", bias_initializer="random_normal")(x)
+    x = layers.Conv2D(filters, 3)(x)
+    outputs = layers.Dense(2)(layers.GlobalAveragePooling2D()(x))
+    return keras.Model(inputs, outputs)
+
+
+def reference_feature_maps(model, image) -> np.ndarray:
+    import keras
+
+    conv = next(layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D))
+    return keras.ops.convert_to_numpy(keras.Model(model.inputs, conv.output)(image[None]))[0]
+
+
+def assert_feature_maps(first_conv_feature_maps, kind: str = "sequential", seed: int = 0, filters: int = 4,
+                        image_shape=(12, 12, 1)) -> None:
+    """``first_conv_feature_maps(model, image)`` is what the model's first Conv2D outputs for one image
+    (after the layers before it, activation included), as an (H', W', filters) array."""
+    from ..checks.arrays import assert_array_matches
+    import keras
+
+    model = feature_map_model(kind, seed, filters, image_shape)
+    image = np.random.default_rng(seed).uniform(0, 255, image_shape).astype("float32")
+    expected = reference_feature_maps(model, image)
+    what = f"first_conv_feature_maps(model, image) on a {kind} model and one {image_shape} image"
+    found = first_conv_feature_maps(model, image)
+    if isinstance(found, keras.KerasTensor):
+        raise CheckError(f"{what} returned a symbolic tensor: call the feature extractor on the image")
+    try:
+        found = np.asarray(found, dtype="float32")
+    except (TypeError, ValueError):
+        raise CheckError(f"{what} returned a {type(found).__name__}, expected an array of shape {expected.shape}. "
+                         f"Reread \"{LOOKING_SECTION}\".") from None
+    if found.shape == (1, *expected.shape):
+        raise CheckError(f"{what} has shape {found.shape}: return the maps of the one image, {expected.shape} "
+                         f"(index [0] of the batch). Reread \"{LOOKING_SECTION}\".")
+    if found.shape != expected.shape:
+        raise CheckError(f"{what} has shape {found.shape}, but the model's first Conv2D gives {expected.shape} "
+                         f"for it: take the first Conv2D in model.layers, not another layer. "
+                         f"Reread \"{LOOKING_SECTION}\".")
+    try:
+        assert_array_matches(found, expected, rtol=1e-4, atol=1e-4, what=what)
+    except CheckError as error:
+        raise CheckError(f"{error} The maps are the layer's own output: the layers before it applied (a Rescaling "
+                         f"too) and its activation included, as keras.Model(model.inputs, conv.output) gives them. "
+                         f"Reread \"{LOOKING_SECTION}\".") from None
+
+
+@public_test("looking_inside")
+def confusion_counts(confusion_matrix):
+    """confusion_matrix counts each (true, predicted) pair for 200 labels of 10 classes"""
+    y_true, y_pred = confusion_case(200, 10)
+    assert_confusion(confusion_matrix, y_true, y_pred, 10)
+
+
+@public_test("looking_inside")
+def feature_maps_of_first_conv(first_conv_feature_maps):
+    """first_conv_feature_maps gives the first Conv2D's output for one image"""
+    assert_feature_maps(first_conv_feature_maps)
