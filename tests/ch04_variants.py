@@ -85,6 +85,47 @@ WRITTEN_DIFFERENTLY = {
     "ArrayBatches": BATCHES_WITH_PERMUTATION,
     "build_augmentation": AUGMENTATION_ADDED,
     "load_image_folder": FOLDER_WITH_PREFETCH,
+    "build_small_cnn": """
+def build_small_cnn(input_shape=(28, 28, 1), num_classes=10, dropout=0.0, l2=0.0, augmentation=None):
+    inputs = keras.Input(shape=input_shape)
+    x = augmentation(inputs) if augmentation is not None else inputs
+    reg = dict(kernel_regularizer=keras.regularizers.l2(l2)) if l2 > 0 else {}
+    x = layers.Conv2D(8, (3, 3), padding="same", **reg)(x)
+    x = layers.ReLU()(x)
+    x = layers.Conv2D(8, 3, activation="relu", **reg)(x)
+    x = layers.Flatten()(layers.MaxPooling2D(pool_size=(2, 2))(x))
+    x = layers.Dropout(rate=dropout)(x) if dropout > 0 else x
+    logits = layers.Dense(num_classes, **reg)(x)
+    return keras.Model(inputs, layers.Softmax()(logits))
+""",
+    "generalization_gap": """
+def generalization_gap(model, x_train, y_train, x_val, y_val):
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    train_accuracy = model.evaluate(x_train, y_train, verbose=0, return_dict=True)["accuracy"]
+    val_accuracy = model.evaluate(x_val, y_val, verbose=0, return_dict=True)["accuracy"]
+    return dict(train_accuracy=train_accuracy, val_accuracy=val_accuracy, gap=train_accuracy - val_accuracy)
+""",
+    "overfitting_comparison": """
+digits = load_mnist()
+x_few, y_few = digits.x_train[:150].astype("float32")[..., None] / 255.0, digits.y_train[:150]
+x_check, y_check = digits.x_test[:300].astype("float32")[..., None] / 255.0, digits.y_test[:300]
+digit_augmentation = keras.Sequential([
+    layers.RandomRotation(0.05, fill_mode="constant", seed=1),
+    layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=2),
+], name="digit_augmentation")
+
+keras.utils.set_random_seed(5)
+models = {"plain": build_small_cnn(), "regularized": build_small_cnn(dropout=0.4, l2=5e-4,
+                                                                    augmentation=digit_augmentation)}
+gaps = {}
+for name, model in models.items():
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x_few, y_few, epochs=15, batch_size=16, verbose=0)
+    gaps[name] = generalization_gap(model, x_few, y_few, x_check, y_check)
+plain_model, regularized_model = models["plain"], models["regularized"]
+plain_gap, regularized_gap = gaps["plain"], gaps["regularized"]
+regularization_narrowed_gap = bool(regularized_gap["gap"] < plain_gap["gap"])
+""",
 }
 
 # --- wrong ------------------------------------------------------------------------------------
@@ -364,3 +405,71 @@ def one_hot(labels, num_classes):
 '''
 
 WRONG.append(("one_hot", ONE_HOT_SILENT_MESSAGE, "one_hot_hidden", "should mention '7'"))
+
+
+# --- over-fitting and regularisation ---------------------------------------------------------------
+
+SMALL_CNN_WITH = """
+def build_small_cnn(input_shape=(28, 28, 1), num_classes=10, dropout=0.0, l2=0.0, augmentation=None):
+    reg = keras.regularizers.L2(l2) if l2 else None
+    stack = [keras.Input(input_shape)] + ([augmentation] if augmentation is not None else [])
+    stack += [layers.Conv2D(16, 3, activation="relu", kernel_regularizer=CONV_REG), layers.MaxPooling2D(2),
+              layers.Flatten()] + DROPOUT
+    return keras.Sequential(stack + [layers.Dense(num_classes, activation="softmax", kernel_regularizer=reg)])
+"""
+COMPARISON = """
+digits = load_mnist()
+x_few, y_few = digits.x_train[:150].astype("float32")[..., None] / 255.0, digits.y_train[:150]
+x_check, y_check = digits.x_test[CHECK].astype("float32")[..., None] / 255.0, digits.y_test[CHECK]
+keras.utils.set_random_seed(0)
+plain_model = build_small_cnn()
+regularized_model = build_small_cnn(dropout=0.5, l2=1e-3, augmentation=keras.Sequential([
+    layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=2)]))
+for model in (plain_model, regularized_model):
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(x_few, y_few, epochs=10, batch_size=25, verbose=0)
+plain_gap = generalization_gap(plain_model, x_few, y_few, x_check, y_check)
+regularized_gap = generalization_gap(regularized_model, x_few, y_few, x_check, y_check)
+regularization_narrowed_gap = CONCLUSION
+"""
+
+WRONG += [
+    # the L2 penalty on the output layer only
+    ("build_small_cnn", SMALL_CNN_WITH.replace("CONV_REG", "None").replace(
+        "DROPOUT", "([layers.Dropout(dropout)] if dropout else [])"), "small_cnn_public", "every Conv2D and Dense kernel"),
+    # a Dropout always there, of rate 0.5 whatever dropout says
+    ("build_small_cnn", SMALL_CNN_WITH.replace("CONV_REG", "reg").replace("DROPOUT", "[layers.Dropout(0.5)]"),
+     "small_cnn_public", "where dropout=0 asks for none"),
+    # the augmentation block after the convolution, where it changes feature maps, not images
+    ("build_small_cnn", """
+def build_small_cnn(input_shape=(28, 28, 1), num_classes=10, dropout=0.0, l2=0.0, augmentation=None):
+    reg = keras.regularizers.L2(l2) if l2 else None
+    stack = [keras.Input(input_shape), layers.Conv2D(16, 3, activation="relu", kernel_regularizer=reg)]
+    stack += [augmentation] if augmentation is not None else []
+    stack += [layers.MaxPooling2D(2), layers.Flatten()] + ([layers.Dropout(dropout)] if dropout else [])
+    return keras.Sequential(stack + [layers.Dense(num_classes, activation="softmax", kernel_regularizer=reg)])
+""", "small_cnn_public", "right after the Input"),
+    # accuracy in training mode: dropout and augmentation still on
+    ("generalization_gap", """
+def generalization_gap(model, x_train, y_train, x_val, y_val):
+    def accuracy(x, y):
+        return float(np.mean(np.argmax(model(x, training=True), axis=1) == y))
+    train, val = accuracy(x_train, y_train), accuracy(x_val, y_val)
+    return {"train_accuracy": train, "val_accuracy": val, "gap": train - val}
+""", "overfitting_hidden", "regularized_gap"),
+    # the gap the other way round
+    ("generalization_gap", """
+def generalization_gap(model, x_train, y_train, x_val, y_val):
+    def accuracy(x, y):
+        return float(np.mean(model.predict(x, verbose=0).argmax(axis=1) == y))
+    train, val = accuracy(x_train, y_train), accuracy(x_val, y_val)
+    return {"train_accuracy": train, "val_accuracy": val, "gap": val - train}
+""", "overfitting_public", "train_accuracy - val_accuracy"),
+    # the conclusion the wrong way round
+    ("overfitting_comparison", COMPARISON.replace("CHECK", ":300").replace(
+        "CONCLUSION", 'plain_gap["gap"] < regularized_gap["gap"]'), "overfitting_hidden", "read it from the two gaps"),
+    # measured on other images than the ones the text names
+    ("overfitting_comparison", COMPARISON.replace("CHECK", "-300:").replace(
+        "CONCLUSION", 'regularized_gap["gap"] < plain_gap["gap"]'), "overfitting_hidden",
+     "on the first 150 training and 300 test images"),
+]

@@ -15,6 +15,8 @@ CHAPTER = Chapter(SOURCE / "ch04_data" / "ch04_data.ipynb", {
     "ArrayBatches": ["ArrayBatches"],
     "build_augmentation": ["build_augmentation"],
     "load_image_folder": ["load_image_folder"],
+    "small_cnn": ["build_small_cnn"],
+    "overfitting": ["build_small_cnn", "generalization_gap", "overfitting_comparison"],
 })
 globals().update(standard_tests(CHAPTER, WRITTEN_DIFFERENTLY, WRONG))
 

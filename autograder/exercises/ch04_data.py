@@ -370,3 +370,170 @@ def image_folder_defaults(load_image_folder):
     with image_folder(load_image_folder, ["b", "a"], count=3) as folder:
         assert_image_folder(uncached(load_image_folder)(folder), ["b", "a"], 3, (64, 64), 32, 3,
                             "load_image_folder(directory)")
+
+
+# --- over-fitting and regularisation ----------------------------------------------------------------
+
+OVERFIT_SECTION = "Over-fitting, and what regularisation does"
+RANDOM_LAYERS = ("RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
+                 "RandomBrightness", "RandomCrop")
+
+
+def _kernels(model) -> list:
+    """The kernels of every Conv2D and Dense layer, nested models included, as arrays."""
+    import keras
+
+    from ..checks.summary import flat_layers
+
+    return [np.asarray(keras.ops.convert_to_numpy(layer.kernel)) for layer in flat_layers(model)
+            if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))]
+
+
+def _penalty(model, x) -> float:
+    """The sum of the model's regularisation losses after a forward pass on ``x``."""
+    import keras
+
+    model(x, training=False)
+    return float(sum(float(keras.ops.convert_to_numpy(loss)) for loss in model.losses))
+
+
+def small_cnn_augmentation(seed: int = 0):
+    """The judge's augmentation block: shifts only, which keep a digit a digit."""
+    import keras
+
+    return keras.Sequential([keras.layers.RandomTranslation(0.2, 0.2, fill_mode="constant", seed=seed)],
+                            name="judges_augmentation")
+
+
+def assert_small_cnn(build_small_cnn, input_shape=(28, 28, 1), num_classes: int = 10, dropout: float = 0.0,
+                     l2: float = 0.0, augmented: bool = False, seed: int = 0) -> None:
+    """``build_small_cnn(input_shape, num_classes, dropout, l2, augmentation)``: a model of Conv2D
+    and Dense layers giving class probabilities; a Dropout of rate ``dropout`` when it is not 0 and
+    none otherwise; an L2 penalty of ``l2`` on every Conv2D and Dense kernel (the judge computes it
+    from the weights); the augmentation block given, before the first Conv2D; and nothing random
+    at inference, nothing random in training either without dropout or augmentation."""
+    import keras
+
+    from ..checks.behaviour import assert_probabilities
+    from ..checks.summary import flat_layers
+
+    augmentation = small_cnn_augmentation(seed) if augmented else None
+    call = (f"build_small_cnn({input_shape}, {num_classes}, dropout={dropout}, l2={l2}"
+            f"{', augmentation=<a RandomTranslation block>' if augmented else ''})")
+    model = build_small_cnn(input_shape, num_classes, dropout=dropout, l2=l2, augmentation=augmentation)
+    if not isinstance(model, keras.Model):
+        raise CheckError(f"{call} should return a keras.Model, found {type(model).__name__}. "
+                         f"Reread \"{OVERFIT_SECTION}\".")
+    layers_ = list(flat_layers(model))
+    kinds = [type(layer).__name__ for layer in layers_]
+    if "Conv2D" not in kinds or "Dense" not in kinds:
+        raise CheckError(f"{call} has layers {kinds}: a small CNN has at least one Conv2D and a Dense output. "
+                         f"Reread \"{OVERFIT_SECTION}\".")
+    x = np.random.default_rng(seed).uniform(0, 1, (4, *input_shape)).astype("float32")
+    assert_probabilities(model, x)
+    rates = [layer.rate for layer in layers_ if isinstance(layer, keras.layers.Dropout)]
+    if dropout and not any(abs(rate - dropout) < 1e-9 for rate in rates):
+        raise CheckError(f"{call} has Dropout rates {rates}, expected a Dropout(rate={dropout}). "
+                         f"Reread \"{OVERFIT_SECTION}\".")
+    if not dropout and any(rate > 0 for rate in rates):
+        raise CheckError(f"{call} has Dropout rates {rates} where dropout=0 asks for none. "
+                         f"Reread \"{OVERFIT_SECTION}\".")
+    expected_penalty = l2 * sum(float(np.sum(kernel.astype("float64") ** 2)) for kernel in _kernels(model))
+    penalty = _penalty(model, x)
+    if abs(penalty - expected_penalty) > 1e-4 * max(1.0, expected_penalty):
+        raise CheckError(f"{call} adds a penalty of {penalty:.6g} to the loss (the sum of model.losses), expected "
+                         f"{expected_penalty:.6g}: l2 times the sum of the squared weights of every Conv2D and Dense "
+                         f"kernel, keras.regularizers.L2(l2) as each one's kernel_regularizer (and none when l2 is "
+                         f"0). Reread \"{OVERFIT_SECTION}\".")
+    random_before_conv = []
+    for layer in layers_:
+        if isinstance(layer, keras.layers.Conv2D):
+            break
+        if type(layer).__name__ in RANDOM_LAYERS:
+            random_before_conv.append(type(layer).__name__)
+    random_anywhere = [kind for kind in kinds if kind in RANDOM_LAYERS]
+    if augmented and "RandomTranslation" not in random_before_conv:
+        raise CheckError(f"{call} has random layers {random_before_conv} before its first Conv2D: put the "
+                         f"augmentation block it is given right after the Input. Reread \"{OVERFIT_SECTION}\".")
+    if not augmented and random_anywhere:
+        raise CheckError(f"{call} has random layers {random_anywhere} where augmentation=None asks for none. "
+                         f"Reread \"{OVERFIT_SECTION}\".")
+    inference = [keras.ops.convert_to_numpy(model(x, training=False)) for _ in range(2)]
+    training = keras.ops.convert_to_numpy(model(x, training=True))
+    if not np.allclose(inference[0], inference[1], atol=1e-6):
+        raise CheckError(f"{call} gives different outputs for the same images at inference (training=False): "
+                         f"nothing may be random there. Reread \"{OVERFIT_SECTION}\".")
+    random_in_training = not np.allclose(training, inference[0], atol=1e-6)
+    if random_in_training != bool(dropout or augmented):
+        raise CheckError(f"{call} {'changes' if random_in_training else 'does not change'} its outputs in "
+                         f"training mode, where only dropout and augmentation should. Reread \"{OVERFIT_SECTION}\".")
+
+
+def gap_case(seed: int = 0, count: int = 40, features: int = 6, classes: int = 3):
+    """The judge's small compiled classifier and two labelled sets for generalization_gap."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([keras.Input((features,)), keras.layers.Dense(classes, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    rng = np.random.default_rng(seed)
+    x_train, x_val = (rng.normal(size=(n, features)).astype("float32") for n in (count, count // 2 + 1))
+    probs = [keras.ops.convert_to_numpy(model(x)) for x in (x_train, x_val)]
+    # labels right about 80% of the time on the training set, 50% on the validation set
+    y_train = np.where(rng.random(len(x_train)) < 0.8, probs[0].argmax(1), rng.integers(0, classes, len(x_train)))
+    y_val = np.where(rng.random(len(x_val)) < 0.5, probs[1].argmax(1), rng.integers(0, classes, len(x_val)))
+    return model, x_train, y_train.astype("int64"), x_val, y_val.astype("int64")
+
+
+def reference_gap(model, x_train, y_train, x_val, y_val) -> dict:
+    import keras
+
+    def accuracy(x, y):
+        return float(np.mean(keras.ops.convert_to_numpy(model(x, training=False)).argmax(axis=1) == y))
+
+    train, val = accuracy(x_train, y_train), accuracy(x_val, y_val)
+    return {"train_accuracy": train, "val_accuracy": val, "gap": train - val}
+
+
+def assert_gap_report(report, expected: dict, what: str) -> None:
+    """A generalization_gap result: a dict with the three numbers the judge measured."""
+    if not isinstance(report, dict) or set(report) != set(expected):
+        keys = sorted(report) if isinstance(report, dict) else type(report).__name__
+        raise CheckError(f"{what} should be a dict with the keys {sorted(expected)}, found {keys}. "
+                         f"Reread \"{OVERFIT_SECTION}\".")
+    for key, wanted in expected.items():
+        try:
+            found = float(report[key])
+        except (TypeError, ValueError):
+            raise CheckError(f"{what}[{key!r}] should be a number, found {type(report[key]).__name__}") from None
+        if abs(found - wanted) > 2e-3:
+            hint = ("train_accuracy - val_accuracy" if key == "gap" else
+                    "the share of images whose most probable class is the label, with the model in inference mode "
+                    "(predict, or evaluate with an accuracy metric)")
+            raise CheckError(f"{what}[{key!r}] is {found:.4f}, expected {wanted:.4f}: {hint}. "
+                             f"Reread \"{OVERFIT_SECTION}\".")
+
+
+def assert_generalization_gap(generalization_gap, seed: int = 0, count: int = 40) -> None:
+    model, x_train, y_train, x_val, y_val = gap_case(seed, count)
+    expected = reference_gap(model, x_train, y_train, x_val, y_val)
+    report = generalization_gap(model, x_train, y_train, x_val, y_val)
+    assert_gap_report(report, expected, f"generalization_gap(model, {count} training, {len(x_val)} validation examples)")
+
+
+@public_test("small_cnn")
+def small_cnn_plain(build_small_cnn):
+    """build_small_cnn() has Conv2D and Dense layers, no dropout, no penalty, nothing random"""
+    assert_small_cnn(build_small_cnn)
+
+
+@public_test("small_cnn")
+def small_cnn_regularised(build_small_cnn):
+    """build_small_cnn(dropout=0.5, l2=1e-3, augmentation=...) has all three"""
+    assert_small_cnn(build_small_cnn, dropout=0.5, l2=1e-3, augmented=True)
+
+
+@public_test("overfitting")
+def gap_of_a_small_model(generalization_gap):
+    """generalization_gap measures training and validation accuracy and their difference"""
+    assert_generalization_gap(generalization_gap)

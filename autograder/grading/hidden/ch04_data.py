@@ -72,3 +72,64 @@ def assert_shuffled_with_seed(load_image_folder, classes, count: int, seeds) -> 
             if found != expected:
                 raise CheckError(f"{call} gives another order than image_dataset_from_directory with shuffle=True "
                                  f"and seed={seed}: pass the seed argument on; reread {FOLDER_SECTION}")
+
+
+FEW, CHECKED = 150, 300  # the comparison's training images and validation images (the notebook says so)
+
+
+def comparison_data():
+    """The images the notebook's comparison trains on and checks with: the first 150 training images
+    of load_mnist() and its first 300 test images, scaled to [0, 1] with a channel axis."""
+    from ...data import load_mnist, prepare_images
+
+    data = load_mnist()
+    return (prepare_images(data.x_train[:FEW]), data.y_train[:FEW],
+            prepare_images(data.x_test[:CHECKED]), data.y_test[:CHECKED])
+
+
+def assert_measured_gap(model, report, name: str) -> dict:
+    """``report`` (the student's generalization_gap of ``model``) is what the judge measures for that
+    model on the comparison's images; the judge's measurement."""
+    import keras
+
+    from ...exercises.ch04_data import OVERFIT_SECTION, assert_gap_report, reference_gap
+
+    if not isinstance(model, keras.Model):
+        raise CheckError(f"{name}_model should be the trained keras.Model, found {type(model).__name__}. "
+                         f"Reread \"{OVERFIT_SECTION}\".")
+    expected = reference_gap(model, *comparison_data())
+    assert_gap_report(report, expected, f"{name}_gap (for {name}_model on the first {FEW} training and "
+                                        f"{CHECKED} test images)")
+    return expected
+
+
+def assert_comparison(plain_model, regularized_model, plain_gap, regularized_gap, narrowed) -> None:
+    """The conclusion follows from the gaps the judge measures on the two trained models: the plain
+    model fits its few images (training accuracy at least 0.9), the regularised one has dropout, an
+    L2 penalty and augmentation, and ``narrowed`` says whether its gap is the smaller (either answer
+    counts when the two gaps are within 0.02)."""
+    import keras
+
+    from ...checks.summary import flat_layers
+    from ...exercises.ch04_data import OVERFIT_SECTION, RANDOM_LAYERS
+
+    plain = assert_measured_gap(plain_model, plain_gap, "plain")
+    regularized = assert_measured_gap(regularized_model, regularized_gap, "regularized")
+    if plain["train_accuracy"] < 0.9:
+        raise CheckError(f"plain_model classifies {plain['train_accuracy']:.1%} of its own {FEW} training images "
+                         f"right: train it until it fits them (more epochs), so that there is a gap to narrow. "
+                         f"Reread \"{OVERFIT_SECTION}\".")
+    kinds = [type(layer).__name__ for layer in flat_layers(regularized_model)]
+    has_dropout = any(isinstance(layer, keras.layers.Dropout) and layer.rate > 0
+                      for layer in flat_layers(regularized_model))
+    if not has_dropout or not regularized_model.losses or not any(kind in RANDOM_LAYERS for kind in kinds):
+        raise CheckError(f"regularized_model has layers {kinds} and {len(regularized_model.losses)} penalties: "
+                         f"build it with dropout, an L2 penalty and the augmentation block. "
+                         f"Reread \"{OVERFIT_SECTION}\".")
+    if not isinstance(narrowed, (bool, np.bool_)):
+        raise CheckError(f"regularization_narrowed_gap should be True or False, found {type(narrowed).__name__}")
+    difference = plain["gap"] - regularized["gap"]
+    if abs(difference) >= 0.02 and bool(narrowed) != (difference > 0):
+        raise CheckError(f"regularization_narrowed_gap is {bool(narrowed)}, but the gaps measured are "
+                         f"{plain['gap']:.3f} (plain) and {regularized['gap']:.3f} (regularized): read it from "
+                         f"the two gaps. Reread \"{OVERFIT_SECTION}\".")
