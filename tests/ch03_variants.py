@@ -206,6 +206,28 @@ TABLE = {
 }
 '''
 
+_CALLBACKS = """
+def training_callbacks(patience=3):
+    return [keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True),
+            keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1)]
+
+
+class LearningRateRecorder(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.rates = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+"""
+
+
+def _callbacks_with(old: str, new: str) -> str:
+    """The solution's callbacks with one slip (every occurrence of ``old`` replaced)."""
+    assert old in _CALLBACKS, old
+    return _CALLBACKS.replace(old, new)
+
+
 WRONG = [
     # the textbook velocity (a running sum of gradients) has the opposite sign of Keras'
     ("sgd_step", '''
@@ -505,63 +527,14 @@ def classify_run(losses):
     return "too slow" if losses[-1] >= 0.75 * losses[0] else "good"
 """, "learning_rate_sweep_hidden", "classify_run([2.0, 1.5]) is 'too slow', expected 'good'"),
     # the weights of the last epoch kept
-    ("training_callbacks", """
-def training_callbacks(patience=3):
-    return [keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience),
-            keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1)]
-
-
-class LearningRateRecorder(keras.callbacks.Callback):
-    def __init__(self):
-        super().__init__()
-        self.rates = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
-""", "callbacks_hidden", "restore_best_weights=True puts back those of the best epoch"),
+    ("training_callbacks", _callbacks_with(", restore_best_weights=True", ""), "callbacks_hidden",
+     "restore_best_weights=True puts back those of the best epoch"),
     # the training loss watched: it keeps falling, so nothing stops or slows down
-    ("training_callbacks", """
-def training_callbacks(patience=3):
-    return [keras.callbacks.EarlyStopping(monitor="loss", patience=patience, restore_best_weights=True),
-            keras.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=1)]
-
-
-class LearningRateRecorder(keras.callbacks.Callback):
-    def __init__(self):
-        super().__init__()
-        self.rates = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
-""", "callbacks_public", "stops after patience epochs without a better val_loss"),
+    ("training_callbacks", _callbacks_with('monitor="val_loss"', 'monitor="loss"'), "callbacks_public",
+     "stops after patience epochs without a better val_loss"),
     # ReduceLROnPlateau's default factor, 0.1
-    ("training_callbacks", """
-def training_callbacks(patience=3):
-    return [keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True),
-            keras.callbacks.ReduceLROnPlateau(monitor="val_loss", patience=1)]
-
-
-class LearningRateRecorder(keras.callbacks.Callback):
-    def __init__(self):
-        super().__init__()
-        self.rates = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
-""", "callbacks_public", "factor=0.5"),
+    ("training_callbacks", _callbacks_with("factor=0.5, ", ""), "callbacks_public", "factor=0.5"),
     # recorded as each epoch ends, after ReduceLROnPlateau changed it
-    ("training_callbacks", """
-def training_callbacks(patience=3):
-    return [keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True),
-            keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1)]
-
-
-class LearningRateRecorder(keras.callbacks.Callback):
-    def __init__(self):
-        super().__init__()
-        self.rates = []
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.rates.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
-""", "callbacks_public", "as the epoch begins (on_epoch_begin"),
+    ("training_callbacks", _callbacks_with("def on_epoch_begin", "def on_epoch_end"), "callbacks_public",
+     "as the epoch begins (on_epoch_begin"),
 ]

@@ -198,6 +198,24 @@ WRITTEN_DIFFERENTLY_OLD_STYLE = {
 
 # --- wrong: (solution cell, source, test cell that must fail, words its message must hold) ---
 
+_SAVE = """
+import os
+
+def save_model_files(model, folder):
+    os.makedirs(folder, exist_ok=True)
+    model_path, weights_path = f"{folder}/{model.name}.keras", f"{folder}/{model.name}.weights.h5"
+    model.save(model_path)
+    model.save_weights(weights_path)
+    return model_path, weights_path
+"""
+
+
+def _save_with(old: str, new: str) -> str:
+    """A correct save_model_files with one slip."""
+    assert old in _SAVE, old
+    return _SAVE.replace(old, new)
+
+
 WRONG = [
     ("build_lenet5", '''
 def build_lenet5(input_shape=(32, 32, 1), num_classes=10):
@@ -317,59 +335,21 @@ def plot_history(history):
                                                       "model.add(layers.ZeroPadding2D(((0, 2), (0, 2))))"),
      "vgg_hidden", "which shifts the output"),
     # no folder made: saving into a folder that does not exist fails
-    ("save_model_files", """
-import os
-
-def save_model_files(model, folder):
-    model_path, weights_path = f"{folder}/{model.name}.keras", f"{folder}/{model.name}.weights.h5"
-    model.save(model_path)
-    model.save_weights(weights_path)
-    return model_path, weights_path
-""", "save_and_load_public", "os.makedirs"),
+    ("save_model_files", _save_with("    os.makedirs(folder, exist_ok=True)\n", ""), "save_and_load_public",
+     "os.makedirs"),
     # the legacy HDF5 format under the .keras name's place
-    ("save_model_files", """
-import os
-
-def save_model_files(model, folder):
-    os.makedirs(folder, exist_ok=True)
-    model_path, weights_path = f"{folder}/{model.name}.h5", f"{folder}/{model.name}.weights.h5"
-    model.save(model_path)
-    model.save_weights(weights_path)
-    return model_path, weights_path
-""", "save_and_load_public", "the extension .keras"),
+    ("save_model_files", _save_with('f"{folder}/{model.name}.keras"', 'f"{folder}/{model.name}.h5"'),
+     "save_and_load_public", "the extension .keras"),
     # a fixed file name, whatever the model's name
-    ("save_model_files", """
-import os
-
-def save_model_files(model, folder):
-    os.makedirs(folder, exist_ok=True)
-    model.save(os.path.join(folder, "model.keras"))
-    model.save_weights(os.path.join(folder, "model.weights.h5"))
-    return os.path.join(folder, "model.keras"), os.path.join(folder, "model.weights.h5")
-""", "save_and_load_hidden", "model.name"),
+    ("save_model_files", _save_with("{model.name}", "model"), "save_and_load_hidden", "model.name"),
     # the weights file is the whole model again: load_weights reads no weights file from it
-    ("save_model_files", """
-import os
-
-def save_model_files(model, folder):
-    os.makedirs(folder, exist_ok=True)
-    model_path, weights_path = f"{folder}/{model.name}.keras", f"{folder}/{model.name}.weights.h5"
-    model.save(model_path)
-    model.save(f"{folder}/{model.name}.copy.keras")
-    os.rename(f"{folder}/{model.name}.copy.keras", weights_path)
-    return model_path, weights_path
-""", "save_and_load_public", "model.save_weights"),
+    ("save_model_files", _save_with("    model.save_weights(weights_path)\n",
+                                    '    model.save(f"{folder}/copy.keras")\n'
+                                    '    os.rename(f"{folder}/copy.keras", weights_path)\n'),
+     "save_and_load_public", "model.save_weights"),
     # the paths swapped
-    ("save_model_files", """
-import os
-
-def save_model_files(model, folder):
-    os.makedirs(folder, exist_ok=True)
-    model_path, weights_path = f"{folder}/{model.name}.keras", f"{folder}/{model.name}.weights.h5"
-    model.save(model_path)
-    model.save_weights(weights_path)
-    return weights_path, model_path
-""", "save_and_load_public", "as the model file"),
+    ("save_model_files", _save_with("return model_path, weights_path", "return weights_path, model_path"),
+     "save_and_load_public", "as the model file"),
     # always unsafe: the Lambda's bytecode is run
     ("load_for_inference", """
 def load_for_inference(path, trusted=False):
