@@ -228,6 +228,24 @@ def _callbacks_with(old: str, new: str) -> str:
     return _CALLBACKS.replace(old, new)
 
 
+_SWEEP_COPY = "        run = keras.models.clone_model(model)\n        run.set_weights(model.get_weights())\n"
+_SWEEP = """
+def lr_sweep(model, rates, x, y, epochs=4, batch_size=32):
+    sweep = {}
+    for rate in rates:
+""" + _SWEEP_COPY + """        run.compile(optimizer=keras.optimizers.SGD(learning_rate=rate), loss="sparse_categorical_crossentropy")
+        before = run.evaluate(x, y, verbose=0)
+        sweep[rate] = [before] + run.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0).history["loss"]
+    return sweep
+"""
+
+
+def _sweep_with(old: str, new: str) -> str:
+    """A correct lr_sweep with one slip."""
+    assert old in _SWEEP, old
+    return _SWEEP.replace(old, new)
+
+
 WRONG = [
     # the textbook velocity (a running sum of gradients) has the opposite sign of Keras'
     ("sgd_step", '''
@@ -479,37 +497,14 @@ def compile_for_task(model, task):
     return model
 ''', "compile_for_task_public", "raised KeyError, expected ValueError"),
     # every rate trains the same model on from where the last rate left it
-    ("lr_sweep", """
-def lr_sweep(model, rates, x, y, epochs=4, batch_size=32):
-    sweep = {}
-    for rate in rates:
-        model.compile(optimizer=keras.optimizers.SGD(learning_rate=rate), loss="sparse_categorical_crossentropy")
-        before = model.evaluate(x, y, verbose=0)
-        sweep[rate] = [before] + model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0).history["loss"]
-    return sweep
-""", "learning_rate_sweep_public", "changed the model it was given"),
+    ("lr_sweep", _sweep_with(_SWEEP_COPY, "        run = model\n"), "learning_rate_sweep_public",
+     "changed the model it was given"),
     # copies with new random weights: the runs do not start from the same place
-    ("lr_sweep", """
-def lr_sweep(model, rates, x, y, epochs=4, batch_size=32):
-    sweep = {}
-    for rate in rates:
-        run = keras.models.clone_model(model)
-        run.compile(optimizer=keras.optimizers.SGD(learning_rate=rate), loss="sparse_categorical_crossentropy")
-        before = run.evaluate(x, y, verbose=0)
-        sweep[rate] = [before] + run.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0).history["loss"]
-    return sweep
-""", "learning_rate_sweep_public", "start every run from the model's own weights"),
+    ("lr_sweep", _sweep_with("        run.set_weights(model.get_weights())\n", ""), "learning_rate_sweep_public",
+     "start every run from the model's own weights"),
     # the epochs' losses alone, without the loss before training
-    ("lr_sweep", """
-def lr_sweep(model, rates, x, y, epochs=4, batch_size=32):
-    sweep = {}
-    for rate in rates:
-        run = keras.models.clone_model(model)
-        run.set_weights(model.get_weights())
-        run.compile(optimizer=keras.optimizers.SGD(learning_rate=rate), loss="sparse_categorical_crossentropy")
-        sweep[rate] = run.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0).history["loss"]
-    return sweep
-""", "learning_rate_sweep_public", "the loss before training (model.evaluate)"),
+    ("lr_sweep", _sweep_with("[before] + ", ""), "learning_rate_sweep_public",
+     "the loss before training (model.evaluate)"),
     # nan compares False with everything: a nan run counts as good
     ("classify_run", """
 def classify_run(losses):
