@@ -200,12 +200,15 @@ def gan_train_step(GAN, generator, discriminator, latent_dim: int, d_lr: float, 
     gan.compile(keras.optimizers.SGD(learning_rate=d_lr), keras.optimizers.SGD(learning_rate=g_lr),
                 GAN_LOSSES[loss](keras.losses.BinaryCrossentropy()))
     if keras.config.backend() == "jax":
+        import jax
+
         # Keras' JAX step is train_step(state, data): every variable goes in as a value, and what comes
-        # back is written into the variables, as fit() does.
+        # back is written into the variables, as fit() does. Compiled, as fit() runs it: eagerly, JAX
+        # compiles each operation for each new shape, several times slower for a single step.
         groups = [gan.trainable_variables, gan.non_trainable_variables,
                   gan.optimizer.variables if gan.optimizer is not None else [], gan.metrics_variables]
-        logs, state = gan.train_step(tuple([v.value for v in group] for group in groups),
-                                     keras.ops.convert_to_tensor(real))
+        logs, state = jax.jit(gan.train_step)(tuple([v.value for v in group] for group in groups),
+                                              keras.ops.convert_to_tensor(real))
         for group, values in zip(groups, state):
             for variable, value in zip(group, values):
                 variable.assign(value)
@@ -227,7 +230,9 @@ def gan_fit(GAN, generator, discriminator, latent_dim: int, images, batch_size: 
     gan = GAN(generator, discriminator, latent_dim)
     gan.compile(keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5),
                 keras.losses.BinaryCrossentropy())
-    gan.run_eagerly = True  # no tracing: a few steps of tiny models run faster eagerly
+    # TensorFlow: no tracing, a few steps of tiny models run faster eagerly. JAX: compiled, as eagerly it
+    # compiles each operation for each new shape instead.
+    gan.run_eagerly = keras.config.backend() != "jax"
     history = gan.fit(tf.data.Dataset.from_tensor_slices(images).batch(batch_size), epochs=epochs, verbose=0,
                       shuffle=False)
     return {key: [float(v) for v in values] for key, values in history.history.items()}
@@ -424,3 +429,24 @@ def _learning_rates(history, model, epochs: int) -> list:
     if logged is not None:
         return [float(v) for v in logged]
     return [float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))] * epochs
+
+
+@named_probe("sample_grid_trial")
+def sample_grid_trial(SampleGrid, generator, noise, rows: int, cols: int, weight_sets: list):
+    """Chapter 6: ``SampleGrid(noise, rows, cols)`` attached to a stand-in for the GAN (an object
+    whose ``generator`` is the judge's), then one ``on_epoch_end`` per set of generator weights the
+    judge chose, set before each; what its ``grids`` holds."""
+    import types
+
+    report: dict = {}
+    try:
+        callback = _stage(report, "making it", lambda: SampleGrid(noise, rows=rows, cols=cols))
+        _stage(report, "set_model", lambda: callback.set_model(types.SimpleNamespace(generator=generator)))
+        for epoch, weights in enumerate(weight_sets):
+            generator.set_weights(weights)
+            _stage(report, f"on_epoch_end({epoch})", lambda: callback.on_epoch_end(epoch, {}))
+        report["grids"] = [_stage(report, "reading grids", lambda: np.asarray(grid, dtype="float32"))
+                           for grid in list(getattr(callback, "grids", None) or [])]
+    except _StageFailed:
+        pass
+    return report

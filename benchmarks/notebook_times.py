@@ -37,6 +37,10 @@ def main() -> None:
     parser.add_argument("--slowest", type=int, default=5, help="how many of the slowest cells to list")
     args = parser.parse_args()
     os.environ.setdefault("KERAS_COURSE_DATA", "digits")  # the offline data CI has
+    if os.environ.get("KERAS_BACKEND") == "jax":  # the kernels inherit it, as when grading
+        from autograder.grading.worker import JAX_XLA_FLAGS
+
+        os.environ.setdefault("XLA_FLAGS", JAX_XLA_FLAGS)
     notebooks = args.notebooks or sorted((ROOT / "source").glob("*/*.ipynb"))
     print(f"cpu cores: {os.cpu_count()}, budget {args.budget:.0f} s per notebook")
     for path in notebooks:

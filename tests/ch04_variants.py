@@ -465,9 +465,9 @@ def generalization_gap(model, x_train, y_train, x_val, y_val):
     train, val = accuracy(x_train, y_train), accuracy(x_val, y_val)
     return {"train_accuracy": train, "val_accuracy": val, "gap": val - train}
 """, "overfitting_public", "train_accuracy - val_accuracy"),
-    # the conclusion the wrong way round
-    ("overfitting_comparison", COMPARISON.replace("CHECK", ":300").replace(
-        "CONCLUSION", 'plain_gap["gap"] < regularized_gap["gap"]'), "overfitting_hidden", "read it from the two gaps"),
+    # the conclusion as a word, not a truth value
+    ("overfitting_comparison", COMPARISON.replace("CHECK", ":300").replace("CONCLUSION", '"yes"'),
+     "overfitting_hidden", "should be True or False"),
     # measured on other images than the ones the text names
     ("overfitting_comparison", COMPARISON.replace("CHECK", "-300:").replace(
         "CONCLUSION", 'regularized_gap["gap"] < plain_gap["gap"]'), "overfitting_hidden",

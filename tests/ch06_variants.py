@@ -130,12 +130,29 @@ def plot_image_grid(images, rows=4, cols=4):
     return fig
 '''
 
+SAMPLE_GRID_WITH_LOOPS = '''
+class SampleGrid(keras.callbacks.Callback):
+    def __init__(self, noise, rows=2, cols=4):
+        super().__init__()
+        self.noise = np.asarray(noise)
+        self.rows = rows
+        self.cols = cols
+        self.grids = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        images = np.asarray(keras.ops.convert_to_numpy(self.model.generator.predict(self.noise, verbose=0)))
+        rows = [np.concatenate([images[r * self.cols + c, :, :, 0] for c in range(self.cols)], axis=1)
+                for r in range(self.rows)]
+        self.grids.append(np.clip(np.concatenate(rows, axis=0) * 0.5 + 0.5, 0.0, 1.0))
+'''
+
 WRITTEN_DIFFERENTLY = {
     "build_generator": GENERATOR_FUNCTIONAL_UPSAMPLING,
     "build_discriminator": DISCRIMINATOR_FUNCTIONAL_ACTIVATION_LAYER,
     "GAN": GAN_PERSISTENT_TAPE,
     "generate_images": GENERATE_WITH_KERAS_RANDOM,
     "plot_image_grid": GRID_WITH_ADD_SUBPLOT,
+    "SampleGrid": SAMPLE_GRID_WITH_LOOPS,
 }
 
 # More correct answers, tested in-process only: (solution cell, source).
@@ -313,3 +330,169 @@ def plot_image_grid(images, rows=4, cols=4):
     return fig
 ''', "plot_image_grid_hidden", "should lay the images out in 2 rows and 3 columns"),
 ]
+
+
+# --- the same on JAX: Keras calls train_step(state, data) there -------------------------------------
+# The notebook's cell gives the JAX plumbing (a seed generator, the optimizers' variables kept on the
+# model, stateless_train_step); a JAX answer written differently does its own, without the helper.
+
+GAN_JAX_OWN_SCOPE_ONE_BATCH = """
+class GAN(keras.Model):
+    def __init__(self, generator, discriminator, latent_dim):
+        super().__init__()
+        self.generator, self.discriminator, self.latent_dim = generator, discriminator, latent_dim
+        self.noise_seeds = keras.random.SeedGenerator(7)
+        self.d_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_tracker = keras.metrics.Mean(name="g_loss")
+        self.built = True
+
+    def compile(self, d_optimizer, g_optimizer, loss_fn):
+        super().compile()
+        self.d_optimizer, self.g_optimizer, self.loss_fn = d_optimizer, g_optimizer, loss_fn
+        d_optimizer.build(self.discriminator.trainable_variables)
+        g_optimizer.build(self.generator.trainable_variables)
+        self.both_optimizers = d_optimizer.variables + g_optimizer.variables
+
+    @property
+    def metrics(self):
+        return [self.d_tracker, self.g_tracker]
+
+    def train_step(self, state, data):
+        import jax
+
+        trainable, non_trainable, optimizer_variables, metrics_variables = state
+        everything = self.trainable_variables + self.non_trainable_variables + self.metrics_variables
+        with keras.StatelessScope(state_mapping=list(zip(everything, trainable + non_trainable + metrics_variables))) as scope:
+            gen, disc = self.generator, self.discriminator
+            n = keras.ops.shape(data)[0]
+            noise = keras.random.normal((n, self.latent_dim), seed=self.noise_seeds)
+            images = keras.ops.concatenate([data, gen(noise, training=True)], axis=0)
+            labels = keras.ops.concatenate([keras.ops.ones((n, 1)), keras.ops.zeros((n, 1))], axis=0)
+
+            def d_loss(weights, extra):
+                scores, extra = disc.stateless_call(weights, extra, images, training=True)
+                return self.loss_fn(labels, scores), extra
+
+            (loss_d, extra), grads = jax.value_and_grad(d_loss, has_aux=True)(
+                [v.value for v in disc.trainable_variables], [v.value for v in disc.non_trainable_variables])
+            for v, x in zip(disc.non_trainable_variables, extra):
+                v.assign(x)
+            self.d_optimizer.apply(grads, disc.trainable_variables)
+
+            noise = keras.random.normal((n, self.latent_dim), seed=self.noise_seeds)
+            d_weights = [v.value for v in disc.trainable_variables]
+
+            def g_loss(weights, extra, d_extra):
+                fakes, extra = gen.stateless_call(weights, extra, noise, training=True)
+                scores, d_extra = disc.stateless_call(d_weights, d_extra, fakes, training=True)
+                return self.loss_fn(keras.ops.ones((n, 1)), scores), (extra, d_extra)
+
+            (loss_g, (extra, d_extra)), grads = jax.value_and_grad(g_loss, has_aux=True)(
+                [v.value for v in gen.trainable_variables], [v.value for v in gen.non_trainable_variables],
+                [v.value for v in disc.non_trainable_variables])
+            for v, x in zip(gen.non_trainable_variables + disc.non_trainable_variables, extra + d_extra):
+                v.assign(x)
+            self.g_optimizer.apply(grads, gen.trainable_variables)
+            self.d_tracker.update_state(loss_d)
+            self.g_tracker.update_state(loss_g)
+            logs = {"d_loss": self.d_tracker.result(), "g_loss": self.g_tracker.result()}
+        values = [scope.get_current_value(v) for v in everything]
+        i, j = len(trainable), len(trainable) + len(non_trainable)
+        return logs, (values[:i], values[i:j], optimizer_variables, values[j:])
+"""
+
+
+def _jax_gan_from_solution():
+    """The notebook's own GAN cell (its given JAX plumbing and solution), for wrong answers to change."""
+    import re
+
+    from conftest import SOURCE, cells_by_id
+
+    cell = cells_by_id(SOURCE / "ch06_gan" / "ch06_gan.ipynb")["GAN"]
+    return re.sub(r"^[ \t]*### (BEGIN|END) SOLUTION\n", "", cell, flags=re.M)
+
+
+def _jax_gan(**changes):
+    """The solution's JAX step with one slip: each change replaces one exact piece of its code."""
+    source = _jax_gan_from_solution()
+    for old, new in changes.values():
+        assert source.count(old) >= 1, old
+        source = source.replace(old, new)
+    return source
+
+
+_JAX_REAL = "self.loss_fn(keras.ops.ones_like(real_scores), real_scores)"
+_JAX_FAKE = "self.loss_fn(keras.ops.zeros_like(fake_scores), fake_scores))"
+_JAX_G = "return self.loss_fn(keras.ops.ones_like(fake_scores), fake_scores), (g_state, d_state)"
+
+WRONG_GAN_JAX = [
+    ("GAN", _jax_gan(real=(_JAX_REAL, _JAX_REAL.replace("ones_like", "zeros_like")),
+                     fake=(_JAX_FAKE, _JAX_FAKE.replace("zeros_like", "ones_like")),
+                     g=(_JAX_G, _JAX_G.replace("ones_like", "zeros_like"))),
+     "gan_hidden", "should widen the gap D(real) - D(G(z))"),
+    ("GAN", _jax_gan(g=(_JAX_G, _JAX_G.replace("ones_like", "zeros_like"))), "gan_hidden",
+     "should raise the discriminator's score of generated images"),
+    ("GAN", _jax_gan(loss=("self.loss_fn(", "keras.losses.BinaryCrossentropy()(")), "gan_hidden",
+     "compute both losses with self.loss_fn"),
+    ("GAN", _jax_gan(apply=("self.d_optimizer.apply(grads, D.trainable_variables)",
+                            "self.g_optimizer.apply(grads, D.trainable_variables)")),
+     "gan_public", "apply d_optimizer only to discriminator.trainable_weights"),
+    ("GAN", _jax_gan(mode=("fake_images = G(z, training=True)", "fake_images = G(z)"),
+                     mode_g=("G.stateless_call(g_weights, g_state, z, training=True)",
+                             "G.stateless_call(g_weights, g_state, z)")),
+     "gan_hidden", "the generator never ran in training mode"),
+    ("GAN", _jax_gan(batch=("batch_size = keras.ops.shape(real_images)[0]", "batch_size = 32")), "gan_hidden",
+     "g_loss counts 32 generated images instead of 5"),
+    ("GAN", _gan(), "gan_public", "Keras calls train_step(state, data) there"),  # TensorFlow's step on JAX
+]
+
+_SAMPLE_GRID = '''
+class SampleGrid(keras.callbacks.Callback):
+    def __init__(self, noise, rows=2, cols=4):
+        super().__init__()
+        self.noise, self.rows, self.cols = noise, rows, cols
+        self.grids = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        images = keras.ops.convert_to_numpy(self.model.generator(self.noise, training=False))[..., 0]
+        height, width = images.shape[1:]
+        tiled = images.reshape(self.rows, self.cols, height, width).transpose(0, 2, 1, 3)
+        self.grids.append((tiled.reshape(self.rows * height, self.cols * width) + 1.0) / 2.0)
+'''
+
+
+def _sample_grid(old: str, new: str) -> str:
+    assert old in _SAMPLE_GRID, old
+    return _SAMPLE_GRID.replace(old, new)
+
+
+WRONG += [
+    # the images in training mode: BatchNormalization normalises with the batch's own statistics
+    ("SampleGrid", _sample_grid("self.noise, training=False", "self.noise, training=True"), "sample_grid_hidden",
+     "in inference mode"),
+    # new noise every epoch: the pictures differ by more than the training
+    ("SampleGrid", _sample_grid("self.model.generator(self.noise,",
+                                "self.model.generator(keras.random.normal(keras.ops.shape(self.noise)),"),
+     "sample_grid_public", "the same noise"),
+    # tiled column by column
+    ("SampleGrid", _sample_grid("images.reshape(self.rows, self.cols, height, width).transpose(0, 2, 1, 3)",
+                                "images.reshape(self.cols, self.rows, height, width).transpose(1, 2, 0, 3)"),
+     "sample_grid_public",
+     "tile them row by row"),
+    # left in [-1, 1]
+    ("SampleGrid", _sample_grid("(tiled.reshape(self.rows * height, self.cols * width) + 1.0) / 2.0",
+                                "tiled.reshape(self.rows * height, self.cols * width)"), "sample_grid_public",
+     "scale them to [0, 1]"),
+    # one image per epoch instead of the grid
+    ("SampleGrid", _sample_grid("self.grids.append((tiled.reshape(self.rows * height, self.cols * width) + 1.0) / 2.0)",
+                                "self.grids.append((images[0] + 1.0) / 2.0)"), "sample_grid_public",
+     "one 2-D picture"),
+]
+
+
+# On JAX the TensorFlow answers above cannot run (a GradientTape sees no JAX computation): the JAX ones
+# take their place, and the tests accept each on its backend.
+if __import__("keras").config.backend() == "jax":
+    WRITTEN_DIFFERENTLY = {**WRITTEN_DIFFERENTLY, "GAN": GAN_JAX_OWN_SCOPE_ONE_BATCH}
+    ALSO_CORRECT = []
+    WRONG = [wrong for wrong in WRONG if wrong[0] != "GAN"] + WRONG_GAN_JAX

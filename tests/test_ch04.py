@@ -35,3 +35,37 @@ def test_every_solution_cell_has_two_wrong_answers():
     cells = {cell for needs in CHAPTER.needs.values() for cell in needs}
     counts = {cell: sum(1 for w in WRONG if w[0] == cell) for cell in cells}
     assert min(counts.values()) >= 2, counts
+
+
+@pytest.mark.parametrize("plain, regularized, narrowed, holds", [
+    (0.20, 0.05, True, True), (0.20, 0.05, False, False),      # clearly narrowed: only True follows
+    (0.05, 0.20, False, True), (0.05, 0.20, True, False),      # clearly widened: only False follows
+    (0.10, 0.09, True, True), (0.10, 0.09, False, True),       # within 0.02: either reading counts
+])
+def test_the_conclusion_must_follow_from_the_measured_gaps(monkeypatch, plain, regularized, narrowed, holds):
+    """The rule of the comparison's hidden test on its own, with the judge's measurements fixed: the
+    conclusion must say what the two gaps say, and either answer counts when they are within 0.02."""
+    import keras
+
+    from autograder.checks import CheckError
+    from autograder.exercises import ch04_data
+    from autograder.grading.hidden import ch04_data as hidden
+
+    measured = iter([plain, regularized])
+
+    def fixed_gap(model, *data):
+        gap = next(measured)
+        return {"train_accuracy": 1.0, "val_accuracy": 1.0 - gap, "gap": gap}
+
+    monkeypatch.setattr(ch04_data, "reference_gap", fixed_gap)
+    monkeypatch.setattr(hidden, "comparison_data", lambda: (None, None, None, None))
+    plain_model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    regularized_model = keras.Sequential([
+        keras.Input((4,)), keras.layers.RandomTranslation(0.1, 0.1), keras.layers.Dropout(0.5),
+        keras.layers.Dense(2, kernel_regularizer=keras.regularizers.L2(1e-3))])
+    reports = [{"train_accuracy": 1.0, "val_accuracy": 1.0 - gap, "gap": gap} for gap in (plain, regularized)]
+    if holds:
+        hidden.assert_comparison(plain_model, regularized_model, *reports, narrowed)
+    else:
+        with pytest.raises(CheckError, match="read it from the two gaps"):
+            hidden.assert_comparison(plain_model, regularized_model, *reports, narrowed)

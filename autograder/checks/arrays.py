@@ -156,7 +156,9 @@ def judge_strict_answer(answer, args, what: str, section: str | None = None, num
     if answer.get("warnings"):
         raise CheckError(f"{what} emits a RuntimeWarning: {answer['warnings'][0]}. Rewrite the formula so that "
                          "it stays finite for inputs like +-1000." + _reread(section))
-    used = sorted({name for name in answer.get("frameworks") or [] if isinstance(name, str)})
+    # Keras first (what the code called), then the backend it reached: the same message on every backend.
+    used = sorted({name for name in answer.get("frameworks") or [] if isinstance(name, str)},
+                  key=lambda name: (name != "keras", name))
     if numpy_only and used:
         raise CheckError(f"{what} calls {', '.join(used)}: write it with NumPy operations (np.exp, np.where, "
                          "np.maximum, ...), as the exercise asks." + _reread(section))

@@ -34,6 +34,32 @@ def uncached(func):
 
 # --- environment_report ------------------------------------------------------------------
 
+# How each backend lists its GPUs, as the notebook teaches it (the hidden tests make up GPUs this way).
+GPU_LISTING = {
+    "tensorflow": "tf.config.list_physical_devices('GPU'), each device's .name",
+    "jax": "jax.devices(), the devices whose .platform is 'gpu', each as str(device)",
+    "torch": "torch.cuda.device_count() devices, each as str(torch.device('cuda', i))",
+}
+
+
+def backend_gpus(backend: str) -> list[str]:
+    """The GPUs the running backend sees, named as GPU_LISTING says; [] for a backend without
+    training (numpy, openvino)."""
+    if backend == "jax":
+        import jax
+
+        return [str(device) for device in jax.devices() if device.platform == "gpu"]
+    if backend == "torch":
+        import torch
+
+        return [str(torch.device("cuda", i)) for i in range(torch.cuda.device_count())]
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return [device.name for device in tf.config.list_physical_devices("GPU")]
+    return []
+
+
 def expected_report() -> dict:
     """What environment_report() should say right now (read the same way, at call time)."""
     import importlib
@@ -42,15 +68,9 @@ def expected_report() -> dict:
 
     backend = keras.config.backend()
     module = importlib.import_module(backend)
-    gpus = []
-    try:
-        import tensorflow as tf
-
-        gpus = [d.name for d in tf.config.list_physical_devices("GPU")]
-    except ImportError:  # another backend without TensorFlow installed
-        pass
     return {"python_version": platform.python_version(), "keras_version": keras.__version__,
-            "backend": backend, "backend_version": getattr(module, "__version__", None), "gpus": gpus,
+            "backend": backend, "backend_version": getattr(module, "__version__", None),
+            "gpus": backend_gpus(backend),
             "image_data_format": keras.config.image_data_format(), "floatx": keras.config.floatx()}
 
 
@@ -68,12 +88,18 @@ def assert_report_matches(report, what: str = "environment_report()") -> None:
         raise CheckError(f"{what}['gpus'] should be a list of device-name strings, found {gpus!r}")
     if len(gpus) != len(want["gpus"]):
         raise CheckError(f"{what}['gpus'] lists {len(gpus)} devices, but this machine has {len(want['gpus'])} "
-                         "GPUs (tf.config.list_physical_devices('GPU'))")
+                         f"GPUs ({GPU_LISTING.get(report_backend(), 'the backend')})")
     for key in sorted(REPORT_KEYS - {"gpus"}):
         if report[key] != want[key]:
             raise CheckError(f"{what}[{key!r}] is {report[key]!r}, but the running environment says "
                              f"{want[key]!r}: read it at call time (keras.config.{key}(), keras.__version__, "
                              'platform.python_version(), ...); reread "Checking versions and devices"')
+
+
+def report_backend() -> str:
+    import keras
+
+    return keras.config.backend()
 
 
 @public_test("environment_report")

@@ -189,8 +189,16 @@ def one_train_step(GAN, generator, discriminator, latent_dim: int, d_lr: float, 
     ``{"logs": ..., "generator": ..., "discriminator": ...}`` as they are after the step."""
     from ..remote import run_probe
 
+    import keras
+
     try:
         return run_probe("gan_train_step", GAN, generator, discriminator, latent_dim, d_lr, g_lr, real, loss)
+    except TypeError as error:
+        if keras.config.backend() != "jax" or "positional argument" not in str(error):
+            raise
+        raise CheckError(  # a TensorFlow-style train_step(data) on JAX
+            f"train_step failed on JAX ({error}): Keras calls train_step(state, data) there; write the step in "
+            f"jax_train_step and keep the given lines that make train_step from it; {STEP_SECTION}") from None
     except ValueError as error:
         if "originally built with" not in str(error):
             raise
@@ -344,7 +352,8 @@ def gan_step_trains_both_networks(GAN):
     for name, change in (("discriminator", effect.discriminator_change), ("generator", effect.generator_change)):
         if change == 0:
             raise CheckError(f"one train_step left the {name}'s weights unchanged: compute the gradients of its "
-                             f"loss with a GradientTape and apply them with its optimizer; {STEP_SECTION}")
+                             "loss (with a GradientTape on TensorFlow, jax.value_and_grad on JAX) and apply them "
+                             f"with its optimizer; {STEP_SECTION}")
 
 
 # --- Exercise 4: generate_images ----------------------------------------------------------------
@@ -373,3 +382,103 @@ def grid_of_sixteen(plot_image_grid):
     """plot_image_grid(images) shows 16 images on a 4x4 grid of axes without ticks"""
     images = np.random.default_rng(0).random((16, 28, 28))
     assert_image_grid(plot_image_grid, images, 4, 4, by_keyword=False)
+
+
+# --- watching a GAN learn: a grid of samples per epoch -------------------------------------------
+
+PROGRESS_SECTION = "reread 'Exercise 6 — SampleGrid'"
+
+
+def reference_grid(images, rows: int, cols: int) -> np.ndarray:
+    """``rows * cols`` images of (H, W[, 1]) in [-1, 1] tiled row by row into one (rows*H, cols*W)
+    picture in [0, 1]."""
+    images = np.asarray(images)[: rows * cols]
+    if images.ndim == 4:
+        images = images[..., 0]
+    height, width = images.shape[1:3]
+    tiled = images.reshape(rows, cols, height, width).transpose(0, 2, 1, 3).reshape(rows * height, cols * width)
+    return (tiled + 1.0) / 2.0
+
+
+def progress_case(latent_dim: int = 6, rows: int = 2, cols: int = 3, epochs: int = 3, seed: int = 0,
+                  generator=None):
+    """The judge's generator (a tiny one unless given), fixed noise, and one set of generator weights
+    per epoch."""
+    import keras
+
+    if generator is None:
+        generator, _ = tiny_models(latent_dim, (28, 28, 1), seed=seed)
+    rng = np.random.default_rng(seed)
+    noise = rng.normal(size=(rows * cols, latent_dim)).astype("float32")
+    start = generator.get_weights()
+    moving = ["moving" in variable.path for variable in generator.weights]  # BatchNormalization statistics stay
+    weight_sets = [[w if fixed else w + rng.normal(scale=0.3 * epoch, size=w.shape).astype(w.dtype)
+                    for w, fixed in zip(start, moving)] for epoch in range(epochs)]
+    expected = []
+    for weights in weight_sets:
+        generator.set_weights(weights)
+        expected.append(reference_grid(keras.ops.convert_to_numpy(generator(noise, training=False)), rows, cols))
+    generator.set_weights(start)
+    return generator, noise, weight_sets, expected
+
+
+def assert_sample_grid(SampleGrid, latent_dim: int = 6, rows: int = 2, cols: int = 3, epochs: int = 3,
+                       seed: int = 0, generator=None) -> None:
+    """``SampleGrid(noise, rows, cols)`` given a model whose ``generator`` the judge changes between
+    epochs: after each ``on_epoch_end`` its ``grids`` holds one more picture, the generator's images
+    of that same noise in inference mode, tiled row by row and scaled to [0, 1]."""
+    from ..checks.arrays import assert_array_matches
+    from ..remote import run_probe
+
+    generator, noise, weight_sets, expected = progress_case(latent_dim, rows, cols, epochs, seed, generator)
+    what = f"SampleGrid(noise of {len(noise)}, rows={rows}, cols={cols})"
+    report = run_probe("sample_grid_trial", SampleGrid, generator, noise, rows, cols, weight_sets)
+    failed = report.get("failed")
+    if failed:
+        if failed.get("type") == "NotImplementedError" and not failed.get("message"):
+            raise NotImplementedError
+        raise CheckError(f"{what}: {failed.get('type')}: {str(failed.get('message'))[:200]} (while "
+                         f"{failed.get('stage')}): __init__(self, noise, rows=2, cols=4) keeps the noise and "
+                         f"calls super().__init__(); on_epoch_end(self, epoch, logs=None) reads "
+                         f"self.model.generator; {PROGRESS_SECTION}")
+    grids = report.get("grids")
+    if not isinstance(grids, list) or len(grids) != epochs:
+        found = len(grids) if isinstance(grids, list) else type(grids).__name__
+        raise CheckError(f"{what}.grids holds {found} pictures after {epochs} epochs, expected {epochs}: one per "
+                         f"on_epoch_end, in a list that starts empty; {PROGRESS_SECTION}")
+    height, width = rows * 28, cols * 28
+    for epoch, (grid, wanted) in enumerate(zip(grids, expected)):
+        shape = np.shape(grid)
+        if shape != (height, width):
+            raise CheckError(f"{what}.grids[{epoch}] has shape {shape}, expected ({height}, {width}): {rows} rows "
+                             f"of {cols} images of 28x28 side by side, one 2-D picture; {PROGRESS_SECTION}")
+        grid = np.asarray(grid, dtype="float32")
+        hint = _grid_slip(grid, wanted, rows, cols)
+        if hint:
+            raise CheckError(f"{what}.grids[{epoch}] {hint}; {PROGRESS_SECTION}")
+        assert_array_matches(grid, wanted, rtol=1e-4, atol=1e-4,
+                             what=f"{what}.grids[{epoch}] (the generator's images of the same noise in inference "
+                                  f"mode, training=False, tiled row by row and scaled from [-1, 1] to [0, 1])")
+
+
+def _grid_slip(grid: np.ndarray, wanted: np.ndarray, rows: int, cols: int) -> str:
+    """What a grid that is not the expected one got wrong, when it is one of the usual slips."""
+    def close(a, b):
+        return a.shape == b.shape and np.allclose(a, b, atol=1e-4)
+
+    if close(grid, wanted):
+        return ""
+    if close(grid, wanted * 2.0 - 1.0):
+        return "holds the generator's values in [-1, 1]: scale them to [0, 1] with (images + 1) / 2"
+    images = wanted.reshape(rows, 28, cols, 28).transpose(0, 2, 1, 3).reshape(rows * cols, 28, 28)
+    by_column = images.reshape(cols, rows, 28, 28).transpose(1, 2, 0, 3).reshape(rows * 28, cols * 28)
+    if rows > 1 and cols > 1 and close(grid, by_column):
+        return (f"holds the images column by column: tile them row by row, image k at row k // {cols} and "
+                f"column k % {cols}")
+    return ""
+
+
+@public_test("sample_grid")
+def grid_per_epoch(SampleGrid):
+    """SampleGrid records one picture per epoch: the same noise, tiled row by row, in [0, 1]"""
+    assert_sample_grid(SampleGrid)

@@ -60,7 +60,11 @@ def toy_base(num_classes: int = 4, input_shape=(12, 12, 1), sequential: bool = F
     # by their values in a model that comes back from the student's kernel (see _ids).
     rng = np.random.default_rng(len(model.weights) + num_classes)
     for variable in model.weights:
-        variable.assign(rng.uniform(0.5, 1.5, size=tuple(variable.shape)).astype(str(variable.dtype)))
+        shape = tuple(variable.shape)
+        values = rng.uniform(0.5, 1.5, size=shape)
+        if len(shape) > 1:  # a kernel, divided by its fan-in: the features stay near 1, so that a new
+            values /= np.prod(shape[:-1])  # softmax head on them does not saturate (on JAX a saturated
+        variable.assign(values.astype(str(variable.dtype)))  # softmax has no gradient: nothing would learn)
     return model
 
 

@@ -18,16 +18,22 @@ def assert_first_model(model, input_dim: int, num_classes: int, hidden_units: in
                         metrics=["sparse_categorical_accuracy"], what=what, section=FIRST_MODEL_SECTION)
 
 
-FAKE_GPUS = ["/physical_device:GPU:0", "/physical_device:GPU:1"]
+# Made-up GPUs, named as each backend names them (see GPU_LISTING).
+FAKE_GPUS = {"tensorflow": ["/physical_device:GPU:0", "/physical_device:GPU:1"],
+             "jax": ["cuda:0", "cuda:1"], "torch": ["cuda:0", "cuda:1"]}
 
 
 def assert_lists_gpus(environment_report) -> None:
-    """With two GPUs made up for TensorFlow, the report lists their names, read at call time."""
+    """With two GPUs made up for the running backend, the report lists their names, read at call time."""
+    from ...exercises.ch01_setup import GPU_LISTING, report_backend
     from ...remote import run_probe
 
-    report = run_probe("report_with_fake_gpus", environment_report, FAKE_GPUS)
+    backend = report_backend()
+    names = FAKE_GPUS.get(backend, FAKE_GPUS["tensorflow"])
+    report = run_probe("report_with_fake_gpus", environment_report, names)
     found = report.get("gpus") if isinstance(report, dict) else None
-    if found != FAKE_GPUS:
-        raise CheckError(f"with tf.config.list_physical_devices('GPU') listing {FAKE_GPUS}, environment_report()"
-                         f"['gpus'] is {found!r}: list each device's .name, read when the function is called; "
-                         'reread "Checking versions and devices"')
+    if found != names:
+        listing = GPU_LISTING.get(backend, GPU_LISTING["tensorflow"])
+        raise CheckError(f"with the {backend} backend listing the GPUs {names} ({listing}), environment_report()"
+                         f"['gpus'] is {found!r}: list each GPU the running backend sees by its name, read when the "
+                         'function is called; reread "Checking versions and devices"')
