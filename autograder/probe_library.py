@@ -288,7 +288,8 @@ def custom_layer_trial(layer_class, kwargs: dict, x, values: list, save: bool = 
         layer = _stage(report, "make", lambda: layer_class(**kwargs))
         report["weights_before_build"] = len(layer.weights)
         _stage(report, "first_call", lambda: layer(x))
-        report["weights"] = [{"shape": list(w.shape), "trainable": bool(w.trainable)} for w in layer.weights]
+        report["weights"] = [{"shape": list(w.shape), "trainable": bool(w.trainable),
+                              "initial": keras.ops.convert_to_numpy(w)} for w in layer.weights]
         report["unmatched"] = _assign_by_shape(layer, values)
         report["output"] = _stage(report, "call", lambda: keras.ops.convert_to_numpy(layer(x)))
         config = _stage(report, "get_config", layer.get_config)

@@ -413,6 +413,9 @@ class Linear(layers.Layer):
     # **kwargs swallowed: name= and trainable= are lost
     ("custom_layer", linear_with("        super().__init__(**kwargs)\n", "        super().__init__()\n"),
      "custom_layer_hidden", "pass **kwargs on"),
+    # the kernel left at zeros: every unit computes the same thing, and learns the same
+    ("custom_layer", linear_with('initializer="glorot_uniform")', 'initializer="zeros")'),
+     "custom_layer_public", "initializer=\"glorot_uniform\""),
     # the weights frozen
     ("custom_layer", linear_with('initializer="glorot_uniform")', 'initializer="glorot_uniform", trainable=False)'),
      "custom_layer_public", "should all be trainable"),

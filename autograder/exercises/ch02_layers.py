@@ -531,6 +531,17 @@ def assert_custom_layer(Linear, width: int, units: int, use_bias: bool = True, l
         raise CheckError(f"{what} {on} made weights of shapes {found}, expected {wanted}: a kernel of "
                          f"(input_shape[-1], units){' and a bias of (units,)' if use_bias else ' and no bias'}; "
                          f"reread {CUSTOM_LAYER_SECTION}")
+    for weight in report["weights"]:
+        initial = np.asarray(weight.get("initial"), dtype="float64")
+        if initial.ndim == 1 and np.any(initial != 0):
+            raise CheckError(f"{what}'s bias starts at {np.round(initial[:4], 4).tolist()}..., expected zeros "
+                             f"(initializer=\"zeros\"); reread {CUSTOM_LAYER_SECTION}")
+        if initial.ndim == 2:
+            limit = np.sqrt(6.0 / sum(initial.shape))  # glorot_uniform draws from [-limit, limit]
+            if np.abs(initial).max() > limit * (1 + 1e-5) or initial.std() == 0:
+                raise CheckError(f"{what}'s kernel starts with values in [{initial.min():.3g}, {initial.max():.3g}], "
+                                 f"expected random values within +-{limit:.3g} (initializer=\"glorot_uniform\"); "
+                                 f"reread {CUSTOM_LAYER_SECTION}")
     if not all(w["trainable"] for w in report["weights"]):
         raise CheckError(f"{what}'s weights should all be trainable (add_weight(..., trainable=True), the "
                          f"default): fit() would never change the others")
