@@ -11,7 +11,7 @@ from autograder.assign import release
 from autograder.course import load_course
 from autograder.grading.grade import load_nbgrader_app
 from autograder.grading.gradebook_steps import Gradebooks
-from bad_submissions import CHAPTER, bad_corpus, write_submission
+from bad_submissions import CHAPTER, CHAPTER_POINTS, bad_corpus, write_submission
 from conftest import copy_course
 
 pytestmark = pytest.mark.slow
@@ -46,5 +46,5 @@ def test_deleted_test_cells_are_put_back_and_a_broken_file_scores_zero(staged):
     ids = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
     assert {"lenet5_hidden", "vgg_public"} <= ids
     assert results["invalid-json"].notebooks == []
-    assert books.score("invalid-json") == (0.0, 30.0)
+    assert books.score("invalid-json") == (0.0, CHAPTER_POINTS)
     assert books.submitted("renamed").joinpath("my_ch05 (copy).ipynb").is_file()  # nothing lost

@@ -31,6 +31,7 @@ from autograder.hub import (HubSettings, LocalHub, free_port_block, prepare_loca
                             processes_with_environ, running_as_root)
 from autograder.hub_client import HubUser
 from autograder.nbgrader_cmd import run_nbgrader
+from bad_submissions import CHAPTER_POINTS
 from conftest import ROOT, SOURCE, copy_course, graded_id
 
 pytestmark = [pytest.mark.slow, pytest.mark.hub]
@@ -301,7 +302,7 @@ def test_a_student_submits_and_sees_full_marks_in_the_feedback(hub, graded):
     answer = student.assignment_action("fetch_feedback", hub.course.id, CHAPTER)
     status = {a["assignment_id"]: a for a in answer["value"]}[CHAPTER]
     assert status["status"] == "submitted"
-    assert feedback_score(student) == "30.0 / 30.0"
+    assert feedback_score(student) == f"{CHAPTER_POINTS} / {CHAPTER_POINTS}"
 
 
 @pytest.mark.skipif(not running_as_root(), reason="the exchange keeps students apart only as root")
@@ -362,7 +363,7 @@ def test_the_browser_student_sees_a_passing_check_then_the_feedback(hub, browser
     browser_student.page.wait_for_selector("text=Score:")
     browser_student.screenshot("4-feedback.png")
     score, out_of = re.search(r"\(Score: ([\d.]+) / ([\d.]+)\)", browser_student.page.content()).groups()
-    assert 0 < float(score) < float(out_of) == 30.0  # the first exercise's points, not the others'
+    assert 0 < float(score) < float(out_of) == CHAPTER_POINTS  # the first exercise's points, not the others'
 
 
 def test_keras_course_hub_prints_each_login_and_stops_cleanly_on_ctrl_c():
