@@ -258,17 +258,13 @@ class _StageFailed(Exception):
     pass
 
 
-def _assign_by_shape(layer, values: list) -> list:
+def _assign_by_shape(layer, values: list) -> None:
     """Give each of ``layer``'s weights the judge's value of the same shape (kernels are 2-D, biases
-    1-D: never ambiguous); the shapes of weights no value fits."""
-    unmatched = []
+    1-D: never ambiguous); a weight no value fits keeps its own (the judge's shape check names it)."""
     for weight in layer.weights:
         value = next((v for v in values if tuple(v.shape) == tuple(weight.shape)), None)
-        if value is None:
-            unmatched.append(list(weight.shape))
-        else:
+        if value is not None:
             weight.assign(value)
-    return unmatched
 
 
 @named_probe("custom_layer_trial")
@@ -290,7 +286,7 @@ def custom_layer_trial(layer_class, kwargs: dict, x, values: list, save: bool = 
         _stage(report, "first_call", lambda: layer(x))
         report["weights"] = [{"shape": list(w.shape), "trainable": bool(w.trainable),
                               "initial": keras.ops.convert_to_numpy(w)} for w in layer.weights]
-        report["unmatched"] = _assign_by_shape(layer, values)
+        _assign_by_shape(layer, values)
         report["output"] = _stage(report, "call", lambda: keras.ops.convert_to_numpy(layer(x)))
         config = _stage(report, "get_config", layer.get_config)
         clone = _stage(report, "from_config", lambda: layer_class.from_config(config))

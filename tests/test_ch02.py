@@ -58,3 +58,28 @@ def test_a_layer_without_get_config_earns_full_marks():
     """Keras 3 writes get_config itself for a layer whose __init__ takes plain values: the tests judge
     what from_config(get_config()) makes, so a Linear that leaves it to Keras loses nothing."""
     assert_full_marks(CHAPTER.run("custom_layer", {"custom_layer": LINEAR_WITHOUT_GET_CONFIG})[1])
+
+
+# A kernel that says every model loads: the trial's last stages answered by the layer itself, never saved.
+LYING_LAYER_TRIAL = """
+import autograder.probes as _probes
+import autograder.probe_library as _library
+_real = _library.custom_layer_trial
+def _lie(layer_class, kwargs, x, values, save=True):
+    report = _real(layer_class, kwargs, x, values, save=False)
+    if "clone_output" in report:
+        report["loaded_output"] = report["clone_output"]
+    return report
+_probes.NAMED_PROBES["custom_layer_trial"] = _lie
+"""
+SAVE_SHARE = 3 * 0.5 / 5.5 + 1 / 3  # custom_layer_hidden: 3 points, weights 5 x 1 + 0.5; public: 1 of 3 tests
+
+
+def test_a_forged_save_earns_at_most_the_saving_share(restored_probes):
+    """Only the student's process can say that a model holding the layer loads back: an unregistered
+    class whose kernel claims it does earns the saving tests' small share and nothing more."""
+    unregistered = next(source for cell, source, _, words in WRONG if words == "register_keras_serializable")
+    _, honest = CHAPTER.run("custom_layer", {"custom_layer": unregistered})
+    _, lying = CHAPTER.run("custom_layer", {"custom_layer": LYING_LAYER_TRIAL + unregistered})
+    gain = sum(r.score for r in lying.values()) - sum(r.score for r in honest.values())
+    assert 0 < gain <= SAVE_SHARE + 0.02, {k: r.text() for k, r in lying.items()}
