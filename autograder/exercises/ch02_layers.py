@@ -11,7 +11,7 @@ import numpy as np
 
 from ..checks.arrays import assert_array_matches, call_cleanly
 from ..checks.behaviour import assert_probabilities, predict
-from ..checks.errors import CheckError, context
+from ..checks.errors import CheckError, context, stage_error
 from ..checks.quiet import quiet
 from ..checks.summary import flat_layers
 from ..checks.raises import assert_raises
@@ -514,12 +514,9 @@ def assert_custom_layer(Linear, width: int, units: int, use_bias: bool = True, l
         """What the probe recorded under ``key``, or the failure of the stage that stopped it first."""
         if key in report:
             return report[key]
-        failed = report.get("failed") or {}
-        stage, kind, message = failed.get("stage"), failed.get("type"), failed.get("message")
-        if kind == "NotImplementedError" and not message:
-            raise NotImplementedError  # the release's stub: the test cell says what to do
-        raise CheckError(f"{what} {on}: {kind}: {_first_line(message)} (while {STAGE_WORDS.get(stage, stage)}); "
-                         f"{STAGE_HINTS.get(stage, '')}; reread {CUSTOM_LAYER_SECTION}")
+        raise stage_error(report, lambda stage, error: (
+            f"{what} {on}: {error} (while {STAGE_WORDS.get(stage, stage)}); {STAGE_HINTS.get(stage, '')}; "
+            f"reread {CUSTOM_LAYER_SECTION}"))
 
     if need("weights_before_build"):
         raise CheckError(f"{what} has {report['weights_before_build']} weight(s) before its first call: make them "
@@ -557,11 +554,6 @@ def assert_custom_layer(Linear, width: int, units: int, use_bias: bool = True, l
         assert_array_matches(need("loaded_output"), expected, rtol=1e-4, atol=1e-4,
                              what=f"a model holding {what}, saved as .keras and loaded,", section=CUSTOM_LAYER_TITLE)
 
-
-def _first_line(message, limit: int = 160) -> str:
-    """The start of an error message (Keras' deserialization errors run to pages of config)."""
-    line = str(message).strip().splitlines()[0] if str(message).strip() else ""
-    return line if len(line) <= limit else line[:limit] + "..."
 
 
 STAGE_WORDS = {

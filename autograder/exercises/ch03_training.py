@@ -15,7 +15,7 @@ import numpy as np
 
 from ..checks.arrays import assert_array_matches, call_cleanly, judge_strict_answer
 from ..checks.compile_settings import assert_compiled_for
-from ..checks.errors import CheckError
+from ..checks.errors import CheckError, stage_error
 from ..checks.reference_cache import reference_cache
 from ..checks.raises import assert_raises
 from ..remote import run_probe
@@ -511,13 +511,9 @@ def judge_callbacks(trial: dict, aspect: str) -> None:
     from ..checks.arrays import assert_array_matches
 
     report, expected, call = trial["report"], trial["expected"], trial["call"]
-    failed = report.get("failed")
-    if failed:
-        if failed.get("type") == "NotImplementedError" and not failed.get("message"):
-            raise NotImplementedError
-        hint = CALLBACK_HINTS.get(failed.get("stage"), "")
-        raise CheckError(f"{call}: {failed.get('type')}: {str(failed.get('message'))[:200]} ({hint}). "
-                         f"Reread \"{CALLBACKS_SECTION}\".")
+    if report.get("failed"):
+        raise stage_error(report, lambda stage, error: (
+            f"{call}: {error} ({CALLBACK_HINTS.get(stage, '')}). Reread \"{CALLBACKS_SECTION}\"."))
     if aspect == "stops" and report["epochs"] != expected["epochs"]:
         raise CheckError(f"with {call}, fit ran {report['epochs']} of {trial['epochs']} epochs on {trial['data']}, "
                          f"expected {expected['epochs']}: EarlyStopping(monitor=\"val_loss\", patience=patience) "
@@ -550,12 +546,10 @@ def assert_recorder(LearningRateRecorder, rates=(0.1, 0.2, 0.01), seed: int = 0)
     (a LearningRateScheduler over ``rates``): its ``rates`` must be those, as floats, one per epoch."""
     x, y = digit_features(64)
     report = run_probe("record_learning_rates", LearningRateRecorder, callbacks_model(seed), x, y, list(rates))
-    failed = report.get("failed")
-    if failed:
-        if failed.get("type") == "NotImplementedError" and not failed.get("message"):
-            raise NotImplementedError
-        raise CheckError(f"LearningRateRecorder() in a fit: {failed.get('type')}: {str(failed.get('message'))[:200]} "
-                         f"({CALLBACK_HINTS.get(failed.get('stage'), '')}). Reread \"{CALLBACKS_SECTION}\".")
+    if report.get("failed"):
+        raise stage_error(report, lambda stage, error: (
+            f"LearningRateRecorder() in a fit: {error} ({CALLBACK_HINTS.get(stage, '')}). "
+            f"Reread \"{CALLBACKS_SECTION}\"."))
     recorded = report.get("recorded")
     try:
         values = [float(v) for v in recorded]

@@ -13,6 +13,7 @@ from ..checks import (
     assert_output_shape, assert_param_count, assert_probabilities, assert_same_architecture,
     assert_spec_aspect, assert_weight_layers, build_without_weights, conv, dense, dropout, flatten, pool,
 )
+from ..checks.errors import stage_error
 from . import public_test
 
 LENET5_DEFAULT = [
@@ -254,12 +255,8 @@ def saving_model(name: str = "tiny_cnn", seed: int = 0, classes: int = 3):
 
 
 def _stage_failure(report: dict, what: str) -> CheckError:
-    failed = report.get("failed") or {}
-    stage, kind, message = failed.get("stage"), failed.get("type"), str(failed.get("message", ""))
-    if kind == "NotImplementedError" and not message:
-        raise NotImplementedError  # the release's stub: the test cell says what to do
-    first = message.strip().splitlines()[0][:200] if message.strip() else ""
-    return CheckError(f"{what}: {kind}: {first}; {SAVING_HINTS.get(stage, '')}. Reread \"{SAVING_SECTION}\".")
+    return stage_error(report, lambda stage, error: (
+        f"{what}: {error}; {SAVING_HINTS.get(stage, '')}. Reread \"{SAVING_SECTION}\"."))
 
 
 def assert_saves_and_loads(save_model_files, load_for_inference, name: str = "tiny_cnn", seed: int = 0,

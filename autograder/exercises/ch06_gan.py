@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..checks import CheckError, assert_input_shape, assert_output_range, predict
+from ..checks.errors import stage_error
 from ..checks.summary import flat_layers
 from . import public_test
 
@@ -433,14 +434,11 @@ def assert_sample_grid(SampleGrid, latent_dim: int = 6, rows: int = 2, cols: int
     generator, noise, weight_sets, expected = progress_case(latent_dim, rows, cols, epochs, seed, generator)
     what = f"SampleGrid(noise of {len(noise)}, rows={rows}, cols={cols})"
     report = run_probe("sample_grid_trial", SampleGrid, generator, noise, rows, cols, weight_sets)
-    failed = report.get("failed")
-    if failed:
-        if failed.get("type") == "NotImplementedError" and not failed.get("message"):
-            raise NotImplementedError
-        raise CheckError(f"{what}: {failed.get('type')}: {str(failed.get('message'))[:200]} (while "
-                         f"{failed.get('stage')}): __init__(self, noise, rows=2, cols=4) keeps the noise and "
-                         f"calls super().__init__(); on_epoch_end(self, epoch, logs=None) reads "
-                         f"self.model.generator; {PROGRESS_SECTION}")
+    if report.get("failed"):
+        raise stage_error(report, lambda stage, error: (
+            f"{what}: {error} (while {stage}): __init__(self, noise, rows=2, cols=4) keeps the noise and calls "
+            f"super().__init__(); on_epoch_end(self, epoch, logs=None) reads self.model.generator; "
+            f"{PROGRESS_SECTION}"))
     grids = report.get("grids")
     if not isinstance(grids, list) or len(grids) != epochs:
         found = len(grids) if isinstance(grids, list) else type(grids).__name__
