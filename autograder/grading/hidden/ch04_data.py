@@ -87,9 +87,9 @@ def comparison_data():
             prepare_images(data.x_test[:CHECKED]), data.y_test[:CHECKED])
 
 
-def assert_measured_gap(model, report, name: str) -> dict:
+def assert_measured_gap(model, report, name: str, data) -> dict:
     """``report`` (the student's generalization_gap of ``model``) is what the judge measures for that
-    model on the comparison's images; the judge's measurement."""
+    model on the comparison's images (``data``, from comparison_data); the judge's measurement."""
     import keras
 
     from ...exercises.ch04_data import OVERFIT_SECTION, assert_gap_report, reference_gap
@@ -97,7 +97,7 @@ def assert_measured_gap(model, report, name: str) -> dict:
     if not isinstance(model, keras.Model):
         raise CheckError(f"{name}_model should be the trained keras.Model, found {type(model).__name__}. "
                          f"Reread \"{OVERFIT_SECTION}\".")
-    expected = reference_gap(model, *comparison_data())
+    expected = reference_gap(model, *data)
     assert_gap_report(report, expected, f"{name}_gap (for {name}_model on the first {FEW} training and "
                                         f"{CHECKED} test images)")
     return expected
@@ -113,8 +113,9 @@ def assert_comparison(plain_model, regularized_model, plain_gap, regularized_gap
     from ...checks.summary import flat_layers
     from ...exercises.ch04_data import OVERFIT_SECTION, RANDOM_LAYERS
 
-    plain = assert_measured_gap(plain_model, plain_gap, "plain")
-    regularized = assert_measured_gap(regularized_model, regularized_gap, "regularized")
+    data = comparison_data()  # loaded once for both models
+    plain = assert_measured_gap(plain_model, plain_gap, "plain", data)
+    regularized = assert_measured_gap(regularized_model, regularized_gap, "regularized", data)
     if plain["train_accuracy"] < 0.9:
         raise CheckError(f"plain_model classifies {plain['train_accuracy']:.1%} of its own {FEW} training images "
                          f"right: train it until it fits them (more epochs), so that there is a gap to narrow. "
