@@ -153,8 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     hub.add_argument("--port", type=int, help="the hub's port (default: HUB_PORT, else 8000)")
     hub.set_defaults(run=_hub)
 
-    from .grading.grade import add_parser as add_grade_parser  # keras-course grade: its options live with it
+    # Verbs whose options live with them: grading, and the instructor tools (autograder/instructor/).
+    from .grading.grade import add_parser as add_grade_parser
+    from .instructor import passback
+
     add_grade_parser(commands)
+    passback.add_parser(commands)
     return parser
 
 

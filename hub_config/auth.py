@@ -1,7 +1,8 @@
 """How people log in to the course's hub; KERAS_COURSE_LOGIN picks one of three.
 
 - demo (default): DemoAuthenticator, one password per demo account, printed by `keras-course hub`.
-- lti13: LTI 1.3 from the LMS (ltiauthenticator); the LMS's roles claim decides the group.
+- lti13: LTI 1.3 from the LMS (ltiauthenticator); the LMS's roles claim decides the group, and
+  the launch's grade services claim is kept for `keras-course passback` (lms_launches.py).
 - oauth: any OAuth 2 / OpenID Connect provider (oauthenticator's GenericOAuthenticator); the
   provider's groups claim decides the group.
 
@@ -60,14 +61,32 @@ def _lti13_authenticator_class():
     from ltiauthenticator.lti13.auth import LTI13Authenticator
 
     class CourseLTI13Authenticator(LTI13Authenticator):
-        """LTI 1.3 launches; whoever the LMS calls an instructor (or TA) joins the instructors."""
+        """LTI 1.3 launches; whoever the LMS calls an instructor (or TA) joins the instructors.
+        A student's launch also records where the LMS takes their grades (passback reads it)."""
+
+        launches_file = Unicode("", config=True,
+                                help="where launches' grade services claims are kept ('' keeps none)")
 
         async def authenticate(self, handler, data=None):
             user = await super().authenticate(handler, data)
             roles = (data or {}).get(LTI_ROLES_CLAIM, [])
             grades = any(role.endswith(LTI_GRADING_ROLES) for role in roles)
             user["groups"] = [INSTRUCTORS if grades else STUDENTS]
+            if not grades and self.launches_file:
+                self._record_launch(user["name"], data or {})
             return user
+
+        def _record_launch(self, hub_user: str, claims: dict) -> None:
+            from autograder.instructor.lms_launches import LaunchStore, launch_from_claims
+
+            launch = launch_from_claims(hub_user, claims)
+            if launch is None:
+                self.log.info("LTI launch of %s carries no grade services claim: no passback for it", hub_user)
+                return
+            try:
+                LaunchStore(self.launches_file).record(launch)
+            except OSError as error:  # the login still succeeds; passback will name the student as skipped
+                self.log.error("could not record the LTI launch of %s in %s: %s", hub_user, self.launches_file, error)
 
     return CourseLTI13Authenticator
 
@@ -83,8 +102,10 @@ def _required(env, names: dict[str, str], login: str) -> dict[str, str]:
     return {trait: env[name] for name, trait in names.items()}
 
 
-def configure_login(c, login: str, demo_passwords: dict[str, str] | None = None, environ=None) -> None:
-    """Set the hub's authenticator in config ``c``; LTI and OAuth read their settings from env."""
+def configure_login(c, login: str, demo_passwords: dict[str, str] | None = None, environ=None,
+                    launches_file: str = "") -> None:
+    """Set the hub's authenticator in config ``c``; LTI and OAuth read their settings from env.
+    ``launches_file``: where LTI launches' grade services claims go (the course's, for passback)."""
     env = os.environ if environ is None else environ
     if login == "demo":
         c.JupyterHub.authenticator_class = DemoAuthenticator
@@ -95,6 +116,7 @@ def configure_login(c, login: str, demo_passwords: dict[str, str] | None = None,
         for trait, value in _required(env, LTI_SETTINGS, login).items():
             setattr(c.LTI13Authenticator, trait, {value} if trait == "client_id" else value)
         c.LTI13Authenticator.username_key = env.get("KERAS_COURSE_LTI_USERNAME_KEY", "sub")
+        c.CourseLTI13Authenticator.launches_file = launches_file
         c.Authenticator.allow_all = True  # the LMS decides who takes the course
         c.Authenticator.manage_groups = True
     elif login == "oauth":

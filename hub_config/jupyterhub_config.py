@@ -21,6 +21,7 @@ from pathlib import Path
 
 from autograder.course import load_course
 from autograder.hub import HubSettings, demo_accounts, running_as_root
+from autograder.instructor.lms_launches import LAUNCHES_FILE
 
 c = get_config()  # noqa: F821 (provided by JupyterHub's config loader)
 HERE = Path(__file__).resolve().parent
@@ -72,11 +73,11 @@ c.Spawner.env_keep = ["PATH", "PYTHONPATH", "LANG", "LC_ALL", "KERAS_BACKEND", "
 # Instructors reach the formgrader, the admin page and everyone's servers; students get JupyterHub's
 # default "user" role: their own server and nothing else. Who is in which group comes from the
 # settings (demo login) or from the LMS / identity provider (lti13, oauth: manage_groups).
-managed_groups = settings.login != "demo"
-c.JupyterHub.load_groups = {
-    "instructors": {"users": [] if managed_groups else list(settings.instructors)},
-    "students": {"users": [] if managed_groups else list(settings.students)},
-}
+# JupyterHub refuses load_groups when the authenticator manages groups; the roles below make the
+# two groups then.
+if settings.login == "demo":
+    c.JupyterHub.load_groups = {"instructors": {"users": list(settings.instructors)},
+                                "students": {"users": list(settings.students)}}
 c.JupyterHub.load_roles = [
     {
         "name": "instructor",
@@ -124,7 +125,8 @@ c.JupyterHub.services = [
 
 # -- login -----------------------------------------------------------------------------------------
 auth = load_module("auth")
-auth.configure_login(c, settings.login, demo_accounts(settings) if settings.login == "demo" else None)
+auth.configure_login(c, settings.login, demo_accounts(settings) if settings.login == "demo" else None,
+                     launches_file=str(settings.course_root / LAUNCHES_FILE))
 
 # -- the profile's own part --------------------------------------------------------------------------
 PROFILE_FILES = {"local": HERE / "local.py", "docker": HERE / "docker.py"}

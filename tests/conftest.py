@@ -22,7 +22,8 @@ if os.environ.get("KERAS_BACKEND") == "jax":  # as the grading workers do (worke
 def copy_course(dest: Path) -> Path:
     """A private copy of course/ and source/ under ``dest``, without runtime folders."""
     shutil.copytree(COURSE, dest / "course", ignore=shutil.ignore_patterns(
-        "release", "submitted", "autograded", "feedback", "gradebook.db", "__pycache__"))
+        "release", "submitted", "autograded", "feedback", "gradebook.db", "__pycache__",
+        "lms_launches.*", "late_days.json", "reports"))
     shutil.copytree(SOURCE, dest / "source")
     return dest / "course"
 

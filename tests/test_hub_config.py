@@ -131,6 +131,26 @@ def test_lti13_login_puts_instructors_and_learners_in_their_groups(load_hub_conf
     assert authenticator.login_url("/hub/").endswith("lti13/oauth_login")
 
 
+def test_a_students_lti_launch_keeps_where_their_grades_go_and_an_instructors_does_not(load_hub_config, tmp_path):
+    from autograder.instructor.lms_launches import AGS_CLAIM, CONTEXT_CLAIM, LaunchStore
+
+    app = load_hub_config(KERAS_COURSE_LOGIN="lti13", **LTI_ENV)
+    authenticator = app.config.JupyterHub.authenticator_class(config=app.config)
+    assert authenticator.launches_file.endswith("course/lms_launches.json")  # beside the gradebook
+    authenticator.launches_file = str(tmp_path / "launches.json")
+    ags = {"scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+           "lineitems": "https://lms.example.edu/api/lti/courses/7/line_items"}
+    claims = lambda sub, role: {"sub": sub, "iss": LTI_ENV["KERAS_COURSE_LTI_ISSUER"], "aud": "course-tool-1",
+                                "https://purl.imsglobal.org/spec/lti/claim/roles": [LIS + role],
+                                CONTEXT_CLAIM: {"id": "7", "title": "DL"}, AGS_CLAIM: ags}
+    asyncio.run(authenticator.authenticate(None, claims("u-42", "Learner")))
+    asyncio.run(authenticator.authenticate(None, claims("u-1", "Instructor")))
+    asyncio.run(authenticator.authenticate(None, {**claims("u-43", "Learner"), AGS_CLAIM: {}}))
+    kept = LaunchStore(tmp_path / "launches.json").launches()
+    assert [(k.hub_user, k.lms_user, k.client_id, k.context_id, k.lineitems) for k in kept] == [
+        ("u-42", "u-42", "course-tool-1", "7", ags["lineitems"])]
+
+
 # -- generic OAuth --------------------------------------------------------------------------------
 
 def test_oauth_login_uses_the_providers_groups(load_hub_config):
@@ -148,7 +168,8 @@ def test_oauth_login_uses_the_providers_groups(load_hub_config):
     stranger = {"name": "eve", "admin": False, "groups": ["visitors"],
                 "auth_state": {"oauth_user": {"preferred_username": "eve", "groups": ["visitors"]}}}
     assert not asyncio.run(authenticator.check_allowed("eve", stranger))
-    assert app.config.JupyterHub.load_groups["students"]["users"] == []  # the provider decides
+    # the provider decides the groups: JupyterHub refuses to start with load_groups set as well
+    assert "load_groups" not in app.config.JupyterHub
 
 
 def test_users_servers_start_without_asking_node_for_yarns_registry(load_hub_config, tmp_path):
