@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .course import CourseError, load_course
+from .i18n.notebooks import TranslationError
 from .nbgrader_cmd import NbgraderError
 from .notebook_check import NotebookError
 
@@ -155,10 +156,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Verbs whose options live with them: grading, and the instructor tools (autograder/instructor/).
     from .grading.grade import add_parser as add_grade_parser
-    from .instructor import passback
+    from .i18n import notebooks as translations
+    from .instructor import extensions, passback, similarity
 
     add_grade_parser(commands)
     passback.add_parser(commands)
+    similarity.add_parser(commands)
+    extensions.add_parser(commands)
+    translations.add_parser(commands)
     return parser
 
 
@@ -166,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (CourseError, NbgraderError, NotebookError) as error:
+    except (CourseError, NbgraderError, NotebookError, TranslationError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

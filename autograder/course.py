@@ -1,11 +1,12 @@
-"""The course manifest (course/course.toml): chapters, points and dates."""
+"""The course manifest (course/course.toml): chapters, points, dates and the late policy."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
 import tomllib
-from dataclasses import dataclass
+import zoneinfo
+from dataclasses import dataclass, field
 from pathlib import Path
 
 MANIFEST = "course.toml"
@@ -26,12 +27,36 @@ class Chapter:
 
 
 @dataclass(frozen=True)
+class LatePolicy:
+    """What a late submission costs ([late_policy] in the manifest; the defaults cost nothing).
+
+    A day late is each started 24 hours past the student's due date (extension included),
+    counted between instants, so no time zone changes it. deadlines.py applies the policy.
+    """
+
+    late_days: int = 0  # each student's allowance for the whole course, spent automatically
+    penalty_per_day: float = 0.0  # share of a chapter's score lost per day not covered by late days
+    zero_after_days: float | None = None  # more days late than this: the chapter scores 0
+
+    @property
+    def is_default(self) -> bool:
+        """No late days and no penalty: nbgrader's own late-submission plugin decides, as before."""
+        return self == LatePolicy()
+
+
+@dataclass(frozen=True)
 class Course:
     id: str
     title: str
     root: Path  # the nbgrader course root, holding nbgrader_config.py and the manifest
     source: Path  # the instructor notebooks
     chapters: tuple[Chapter, ...]
+    late_policy: LatePolicy = field(default_factory=LatePolicy)
+    timezone: str = "UTC"  # the course's display zone (an IANA name); dates are stored as instants
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
 
     def chapter(self, chapter_id: str) -> Chapter:
         for chapter in self.chapters:
@@ -61,6 +86,45 @@ def _date(value, where: str) -> dt.datetime | None:
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
     raise CourseError(f"{where} should be a date and time like 2027-02-15T23:59:00Z, got {value!r}")
+
+
+def _number(table: dict, key: str, where: str, whole: bool = False, most: float | None = None):
+    """``table[key]`` if it is a number in range (None when absent), else a CourseError naming the key."""
+    value = table.get(key)
+    if value is None:
+        return None
+    kinds = (int,) if whole else (int, float)
+    wanted = "a whole number of days, 0 or more" if whole else "a number, 0 or more"
+    if most is not None:
+        wanted = f"a number from 0 to {most:g}"
+    if isinstance(value, bool) or not isinstance(value, kinds) or value < 0 or (most is not None and value > most):
+        raise CourseError(f"{where} {key} should be {wanted}, got {value!r}")
+    return value
+
+
+def _late_policy(data: dict, path: Path) -> LatePolicy:
+    table = data.get("late_policy", {})
+    where = f"{path}: [late_policy]"
+    if not isinstance(table, dict):
+        raise CourseError(f"{path}: late_policy should be a table, [late_policy]")
+    unknown = sorted(set(table) - {"late_days", "penalty_per_day", "zero_after_days"})
+    if unknown:  # a misspelt key would otherwise leave a default in force, silently
+        raise CourseError(f"{where} has unknown key(s) {', '.join(unknown)}; "
+                          "known: late_days, penalty_per_day, zero_after_days")
+    late_days = _number(table, "late_days", where, whole=True)
+    penalty = _number(table, "penalty_per_day", where, most=1)
+    zero_after = _number(table, "zero_after_days", where)
+    return LatePolicy(late_days or 0, float(penalty or 0.0), None if zero_after is None else float(zero_after))
+
+
+def _timezone(info: dict, path: Path) -> str:
+    name = info.get("timezone", "UTC")
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise CourseError(f"{path}: [course] timezone {name!r} is not a time zone name "
+                          "(an IANA name like 'UTC' or 'Europe/Paris')") from None
+    return name
 
 
 def load_course(root: Path | str | None = None) -> Course:
@@ -94,4 +158,5 @@ def load_course(root: Path | str | None = None) -> Course:
                                 source / chapter_id / f"{chapter_id}.ipynb"))
     if not chapters:
         raise CourseError(f"{path} lists no [[chapters]]")
-    return Course(info["id"], info.get("title", info["id"]), root, source, tuple(chapters))
+    return Course(info["id"], info.get("title", info["id"]), root, source, tuple(chapters),
+                  _late_policy(data, path), _timezone(info, path))

@@ -5,14 +5,17 @@ Two sources, each the truth for its part:
 - the autograded notebooks give every test's outcome: each graded cell's last output carries the
   JSON result of its tests (see testcell.py), so a cell's score can be split into its tests.
 
-Writes ``grades.csv`` (a row per student, a column per graded cell), ``items.csv`` (per test: pass
-rate, mean points, the most common failure messages), ``scores.png`` and ``pass_rates.png``, and
-prints the item analysis, hardest test first.
+Writes ``grades.csv`` (a row per student, a column per graded cell, then when the submission was
+due and came and what lateness cost), ``items.csv`` (per test: pass rate, mean points, the most
+common failure messages), ``scores.png`` and ``pass_rates.png``, and prints the item analysis,
+hardest test first, then the late submissions. Lateness comes from the gradebook (due date,
+extension, timestamp, penalty) and from late_days.json, the ledger grading wrote (deadlines.py).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,6 +24,7 @@ from pathlib import Path
 import nbformat
 
 from .course import Course, CourseError
+from .deadlines import as_utc, days_late, read_ledger_file
 from .nbgrader_cmd import environment_with_tools
 from .nbgrader_settings import course_directory
 from .testcell import RESULT_MIME
@@ -51,12 +55,30 @@ class TestStats:
 
 
 @dataclass
+class Lateness:
+    """When one student's submission was due and when it came, and what its lateness cost."""
+
+    due: dt.datetime | None  # the student's own: the course's due date plus their extension
+    submitted: dt.datetime | None
+    extension: dt.timedelta | None
+    days_late: int
+    late_days_used: int | None  # None: grading recorded no ledger for the student (late_days.json)
+    penalty: float  # points, as the gradebook holds it
+
+    def csv_fields(self, zone: dt.tzinfo) -> list:
+        return [_iso_time(self.due, zone), _iso_time(self.submitted, zone),
+                round(self.extension.total_seconds() / 86400, 3) if self.extension else "",
+                self.days_late, "" if self.late_days_used is None else self.late_days_used, round(self.penalty, 2)]
+
+
+@dataclass
 class GradeTable:
     """Scores from the gradebook: a row per student, a column per graded cell."""
 
     cells: list[str]
     max_scores: dict[str, float]
     scores: dict[str, dict[str, float]]  # student -> cell -> score
+    late: dict[str, Lateness] = field(default_factory=dict)  # student -> their submission's dates
 
     def total(self, student: str) -> float:
         return sum(self.scores[student].values())
@@ -71,9 +93,10 @@ class Report:
     assignment: str
     grades: GradeTable
     items: list[TestStats]
+    zone: dt.tzinfo = dt.timezone.utc  # the course's time zone, for the dates people read
 
     def item_table(self, width: int = 110) -> str:
-        """The item analysis as text, hardest test first."""
+        """The item analysis as text, hardest test first; then the late submissions, if any."""
         lines = [f"{self.assignment}: {len(self.grades.scores)} students, "
                  f"{len(self.items)} tests in {len(self.grades.cells)} graded cells",
                  f"{'pass':>5} {'points':>11}  {'cell':<22} test / most common failure"]
@@ -82,7 +105,31 @@ class Report:
                          f"{item.cell[:22]:<22} {item.test}"[:width])
             for message, count in item.common_failures(1):
                 lines.append(f"{'':>19}  {count} x {message}"[:width])
+        late = self.late_table()
+        return "\n".join(lines) + (f"\n\n{late}" if late else "")
+
+    def late_table(self) -> str:
+        """A row per late submission: due, submitted, extension, days late, late days used, penalty."""
+        late = {s: info for s, info in sorted(self.grades.late.items()) if info.days_late}
+        if not late:
+            return ""
+        lines = [f"{self.assignment}: {len(late)} late submission(s), times in {self.zone}",
+                 f"{'student':<16} {'due':<16}  {'submitted':<16}  {'extension':>9}  {'days late':>9}  "
+                 f"{'late days used':>14}  {'penalty':>7}"]
+        for student, info in late.items():
+            used = "?" if info.late_days_used is None else info.late_days_used
+            extension = f"{info.extension.total_seconds() / 86400:g} d" if info.extension else "-"
+            lines.append(f"{student[:16]:<16} {_time(info.due, self.zone):<16}  {_time(info.submitted, self.zone):<16}"
+                         f"  {extension:>9}  {info.days_late:>9}  {used:>14}  {info.penalty:>7.2f}")
         return "\n".join(lines)
+
+
+def _time(when: dt.datetime | None, zone: dt.tzinfo) -> str:
+    return f"{when.astimezone(zone):%Y-%m-%d %H:%M}" if when else "-"
+
+
+def _iso_time(when: dt.datetime | None, zone: dt.tzinfo) -> str:
+    return when.astimezone(zone).isoformat(timespec="minutes") if when else ""
 
 
 def read_grades(course: Course, assignment: str) -> GradeTable:
@@ -100,15 +147,38 @@ def read_grades(course: Course, assignment: str) -> GradeTable:
             raise CourseError(f"the gradebook has no assignment {assignment!r}: release and grade it first") from None
         cells: dict[str, float] = {}
         scores: dict[str, dict[str, float]] = {}
+        late: dict[str, Lateness] = {}
+        ledgers = read_ledger_file(course.root)
         for submission in submissions:
+            if _holds_only_an_extension(submission):
+                continue
             row = scores.setdefault(submission.student.id, {})
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
                     cells.setdefault(grade.name, float(grade.max_score))
                     row[grade.name] = float(grade.score)
+            late[submission.student.id] = _lateness(course, assignment, submission,
+                                                    ledgers.get(submission.student.id, {}).get(assignment))
     if not scores:
         raise CourseError(f"no graded submissions of {assignment!r} yet: run keras-course grade {assignment}")
-    return GradeTable(list(cells), cells, scores)
+    return GradeTable(list(cells), cells, scores, late)
+
+
+def _holds_only_an_extension(submission) -> bool:
+    """A record keras-course extend made before the student submitted: not a submission yet."""
+    return submission.timestamp is None and all(g.auto_score is None and g.manual_score is None
+                                                for n in submission.notebooks for g in n.grades)
+
+
+def _lateness(course: Course, assignment: str, submission, ledger: dict | None) -> Lateness:
+    """The submission's dates from the gradebook; days late and late days used from the ledger grading wrote."""
+    course_due = course.chapter(assignment).due
+    due = course_due + submission.extension if course_due and submission.extension else course_due
+    submitted = as_utc(submission.timestamp)
+    late = days_late(submitted - due) if due and submitted else 0
+    recorded = ledger if ledger and ledger.get("submitted") == (submitted and submitted.isoformat()) else None
+    return Lateness(due, submitted, submission.extension, recorded["days_late"] if recorded else late,
+                    recorded["late_days_used"] if recorded else None, float(submission.late_submission_penalty or 0.0))
 
 
 def cell_results(nb) -> dict[str, dict | str]:
@@ -171,19 +241,27 @@ def autograded_notebooks(course: Course, assignment: str) -> list[Path]:
 def build_report(course: Course, assignment: str) -> Report:
     course.chapter(assignment)  # an unknown assignment: say which ones exist
     return Report(assignment, read_grades(course, assignment),
-                  item_analysis(autograded_notebooks(course, assignment)))
+                  item_analysis(autograded_notebooks(course, assignment)), course.zone)
+
+
+# due and submitted in the course's time zone (ISO 8601, with the offset); extension in days;
+# late_penalty in points, as the gradebook holds it (total is before it is taken off).
+LATE_COLUMNS = ["due", "submitted", "extension_days", "days_late", "late_days_used", "late_penalty"]
 
 
 def write_grades_csv(report: Report, path: Path) -> None:
     grades = report.grades
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["student", *grades.cells, "total", "max_total"])
-        writer.writerow(["(max)", *(grades.max_scores[c] for c in grades.cells), grades.max_total, ""])
+        writer.writerow(["student", *grades.cells, "total", "max_total", *LATE_COLUMNS])
+        writer.writerow(["(max)", *(grades.max_scores[c] for c in grades.cells), grades.max_total, "",
+                         *([""] * len(LATE_COLUMNS))])
         for student in sorted(grades.scores):
             row = grades.scores[student]
+            late = grades.late.get(student)
             writer.writerow([student, *(row.get(c, 0.0) for c in grades.cells),
-                             round(grades.total(student), 2), grades.max_total])
+                             round(grades.total(student), 2), grades.max_total,
+                             *(late.csv_fields(report.zone) if late else [""] * len(LATE_COLUMNS))])
 
 
 def write_items_csv(report: Report, path: Path) -> None:

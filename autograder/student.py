@@ -23,7 +23,7 @@ from .testcell import RESULT_MIME, CellResult, Outcome, explain_failure, keras_d
 # Kept under its old name: results read back by `keras-course check` and older notebooks.
 CheckResult = CellResult
 
-__all__ = ["RESULT_MIME", "CheckFailed", "CheckResult", "Outcome", "check", "run_public_checks"]
+__all__ = ["RESULT_MIME", "CheckFailed", "CheckResult", "Outcome", "check", "deadlines", "run_public_checks"]
 
 
 class CheckFailed(AssertionError):
@@ -144,3 +144,15 @@ def check_through(bridge: Bridge):
         return _report(run_public_checks(exercise, bridge, points), points)
 
     return check
+
+
+def deadlines(tz=None, student: str | None = None) -> None:
+    """Print every chapter's due date in your time zone, your extensions, days late and late days left.
+
+    ``tz``: an IANA name such as ``"Asia/Shanghai"`` (default: the TZ environment variable, else this
+    machine's zone). On the course's hub the dates are yours, as grading and extensions left them
+    (deadlines.py writes them to the exchange); elsewhere they are the course's own dates.
+    """
+    from .deadlines import show_deadlines
+
+    print(show_deadlines(tz, student))

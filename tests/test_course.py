@@ -5,7 +5,7 @@ import re
 import nbformat
 import pytest
 
-from autograder.course import CourseError, load_course
+from autograder.course import CourseError, LatePolicy, load_course
 from autograder.exercises import exercise_ids
 from conftest import COURSE, graded_id
 
@@ -49,10 +49,33 @@ def test_dates_are_timezone_aware(tmp_path):
     ("[course]\nid='x'\n[[chapters]]\nid='a'\ntitle='A'\npoints=1\ndue='soon'\n", "should be a date"),
     ("[course]\nid='x'\n[[chapters]]\nid='a'\ntitle='A'\npoints=1\nopens=2027-02-01T00:00:00Z\n"
      "due=2027-01-01T00:00:00Z\n", "is not after opens"),
+    (COURSE_TOML + "[late_policy]\nlate_days = -1\n", "late_days should be a whole number of days, 0 or more"),
+    (COURSE_TOML + "[late_policy]\nlate_days = 1.5\n", "late_days should be a whole number of days"),
+    (COURSE_TOML + "[late_policy]\nlate_days = true\n", "late_days should be a whole number of days"),
+    (COURSE_TOML + "[late_policy]\npenalty_per_day = 1.5\n", "penalty_per_day should be a number from 0 to 1"),
+    (COURSE_TOML + "[late_policy]\npenalty_per_day = -0.1\n", "penalty_per_day should be a number from 0 to 1"),
+    (COURSE_TOML + "[late_policy]\nzero_after_days = 'never'\n", "zero_after_days should be a number, 0 or more"),
+    (COURSE_TOML + "[late_policy]\nlate_day = 2\n", "unknown key(s) late_day"),
+    ("late_policy = 3\n" + COURSE_TOML, "late_policy should be a table"),
+    (COURSE_TOML.replace('id = "demo"', 'id = "demo"\ntimezone = "Mars/Base"'),
+     "timezone 'Mars/Base' is not a time zone"),
 ])
 def test_bad_manifest_is_a_clear_error(tmp_path, text, words):
     with pytest.raises(CourseError, match=re.escape(words)):
         load_course(write(tmp_path, text))
+
+
+def test_late_policy_and_time_zone_default_to_no_penalty_in_utc(tmp_path):
+    course = load_course(write(tmp_path, COURSE_TOML))
+    assert course.late_policy == LatePolicy() and course.late_policy.is_default and course.timezone == "UTC"
+
+
+def test_late_policy_and_time_zone_load(tmp_path):
+    text = COURSE_TOML.replace('id = "demo"', 'id = "demo"\ntimezone = "Asia/Shanghai"')
+    course = load_course(write(tmp_path, text + "[late_policy]\nlate_days = 4\npenalty_per_day = 0.1\n"))
+    assert course.late_policy == LatePolicy(late_days=4, penalty_per_day=0.1, zero_after_days=None)
+    assert str(course.zone) == "Asia/Shanghai" and not course.late_policy.is_default
+    assert load_course(COURSE).late_policy == LatePolicy(4, 0.1, 7)  # the course's own, documented in course.toml
 
 
 def test_missing_manifest_is_a_clear_error(tmp_path):

@@ -3,7 +3,8 @@ autograde button grade as ``keras-course grade`` does.
 
 ``course/nbgrader_config.py`` puts ``JudgedExecute`` where nbgrader's ``Execute`` stands in
 ``Autograde.autograde_preprocessors``. nbgrader still does everything around execution (outputs
-cleared, test cells restored from the gradebook before; grades, late penalties after); only the
+cleared, test cells restored from the gradebook before; grades, late penalties after, the course's
+late policy standing in for nbgrader's AssignLatePenalties: late_penalties.py); only the
 execution moves: the sanitized notebook goes to a grading worker (worker.py) in a sandbox slot of
 its own, whose kernel runs the student's cells and never receives a test cell, and whose judge
 writes every graded cell's result. One worker per notebook, started and closed here: the
@@ -29,14 +30,17 @@ PLAIN_SWITCH = "KERAS_COURSE_PLAIN_EXECUTE"  # "1": nbgrader's own Execute, test
 
 
 def judged_autograde_preprocessors() -> list:
-    """nbgrader's autograde steps with JudgedExecute in place of Execute (for a course's config);
-    nbgrader's own list when KERAS_COURSE_PLAIN_EXECUTE is "1"."""
+    """nbgrader's autograde steps with JudgedExecute in place of Execute (for a course's config),
+    nbgrader's own Execute when KERAS_COURSE_PLAIN_EXECUTE is "1"; either way the course's late
+    policy (late_penalties.py) in place of AssignLatePenalties."""
     from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import AssignLatePenalties
 
-    steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
-    if os.environ.get(PLAIN_SWITCH) == "1":
-        return steps
-    return [JudgedExecute if step is Execute else step for step in steps]
+    from .late_penalties import LedgerLatePenalties
+
+    plain = os.environ.get(PLAIN_SWITCH) == "1"
+    replacements = {AssignLatePenalties: LedgerLatePenalties, **({} if plain else {Execute: JudgedExecute})}
+    return [replacements.get(step, step) for step in Autograde.class_traits()["autograde_preprocessors"].default()]
 
 
 class JudgedExecute(Execute):

@@ -1,0 +1,521 @@
+"""Extensions and late days: the ledger's rules at every boundary, on real nbgrader gradebooks.
+
+Timestamps are written as students' machines would write them, in their own zones (+0800 east,
+-0500 west of UTC); every rule is tried just before, exactly at and just after its boundary.
+The fast tests run the late-penalty step on a real gradebook without executing notebooks; the
+slow one grades two toy chapters for real, out of due-date order.
+"""
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import shutil
+import stat
+
+import nbformat
+import pytest
+from nbformat.v4 import new_markdown_cell, new_notebook
+from nbgrader.api import Gradebook
+from nbgrader.preprocessors import AssignLatePenalties
+from traitlets.config import Config
+
+from autograder.course import Chapter, LatePolicy, load_course
+from autograder.deadlines import (Submission, build_ledger, days_late, deadlines_file, parse_submission_time,
+                                  read_ledger, read_ledger_file)
+from autograder.grading.late_penalties import LedgerLatePenalties
+from autograder.instructor.extensions import add_parser, grant, parse_until
+from autograder.nbgrader_cmd import environment_with_tools
+from autograder.report import Report, read_grades, write_grades_csv
+from autograder.student import deadlines
+from conftest import COURSE
+
+UTC = dt.timezone.utc
+DUE = {"ch01": dt.datetime(2027, 1, 18, 23, 59, tzinfo=UTC),
+       "ch02": dt.datetime(2027, 1, 25, 23, 59, tzinfo=UTC),
+       "ch03": dt.datetime(2027, 2, 1, 23, 59, tzinfo=UTC)}
+CHAPTERS = [Chapter(c, c.upper(), 10, None, due, COURSE / f"{c}.ipynb") for c, due in DUE.items()]
+POLICY = LatePolicy(late_days=4, penalty_per_day=0.1, zero_after_days=7)
+SECOND = dt.timedelta(seconds=1)
+DAY = dt.timedelta(days=1)
+
+POLICY_TOML = """
+[late_policy]
+late_days = 4
+penalty_per_day = 0.1
+zero_after_days = 7
+"""
+COURSE_TOML = """[course]
+id = "late"
+timezone = "{timezone}"
+{policy}""" + "".join(f'\n[[chapters]]\nid = "{c}"\ntitle = "{c.upper()}"\npoints = 10\n'
+                       f'due = {due:%Y-%m-%dT%H:%M:%SZ}\n' for c, due in DUE.items())
+
+
+def at(text: str) -> dt.datetime:
+    """A timestamp.txt as a student's machine writes it, read as the ledger reads it."""
+    when = parse_submission_time(text)
+    assert when is not None, text
+    return when
+
+
+def ledger_of(submissions: dict, policy: LatePolicy = POLICY):
+    return build_ledger("ann", CHAPTERS, policy, submissions)
+
+
+# -- the rules, on plain data -------------------------------------------------------------------
+
+@pytest.mark.parametrize("late, days", [(dt.timedelta(0), 0), (dt.timedelta(microseconds=1), 1), (SECOND, 1),
+                                        (DAY - SECOND, 1), (DAY, 1), (DAY + SECOND, 2), (7 * DAY, 7)])
+def test_each_started_day_counts(late, days):
+    assert days_late(late) == days
+
+
+@pytest.mark.parametrize("text", [
+    "2027-01-18 23:59:00.000000 UTC",  # nbgrader's own format
+    "2027-01-19 07:59:00 +0800", "2027-01-19 07:59:00 +08:00", "2027-01-19 07:59:00 Asia/Shanghai",
+    "2027-01-19T07:59:00+08:00", "2027-01-18 18:59:00 -0500", "2027-01-18 15:59:00 America/Los_Angeles",
+    "2027-01-18 23:59:00",  # no zone: UTC, as nbgrader reads it
+])
+def test_timestamps_in_any_zone_name_the_same_instant(text):
+    assert parse_submission_time(text) == DUE["ch01"]
+
+
+def test_an_ambiguous_zone_abbreviation_is_left_to_nbgrader():
+    assert parse_submission_time("2027-01-19 07:59:00 CST") is None  # China? US Central? Cuba?
+    assert parse_submission_time("not a time") is None
+
+
+@pytest.mark.parametrize("text, late_days", [
+    ("2027-01-19 07:58:59 +0800", 0), ("2027-01-19 07:59:00 +0800", 0), ("2027-01-19 07:59:01 +0800", 1),
+    ("2027-01-18 18:58:59 -0500", 0), ("2027-01-18 18:59:00 -0500", 0), ("2027-01-18 18:59:01 -0500", 1),
+])
+def test_the_due_date_in_the_students_own_zone(text, late_days):
+    row = ledger_of({"ch01": Submission(at(text))}).deadline("ch01")
+    assert (row.days_late, row.late_days_used, row.penalty_share) == (late_days, late_days, 0.0)
+
+
+@pytest.mark.parametrize("text, late_days", [
+    ("2027-01-21 07:58:59 +0800", 0), ("2027-01-21 07:59:00 +0800", 0), ("2027-01-21 07:59:01 +0800", 1),
+    ("2027-01-20 18:59:00 -0500", 0), ("2027-01-20 18:59:01 -0500", 1),
+])
+def test_the_extended_due_date(text, late_days):
+    ledger = ledger_of({"ch01": Submission(at(text), extension=2 * DAY)})
+    row = ledger.deadline("ch01")
+    assert row.due == DUE["ch01"] + 2 * DAY
+    assert (row.days_late, row.late_days_used, ledger.late_days_left) == (late_days, late_days, 4 - late_days)
+
+
+@pytest.mark.parametrize("text, days, used, share", [
+    ("2027-01-23 07:58:59 +0800", 4, 4, 0.0),  # 4 days late, 4 late days: covered
+    ("2027-01-23 07:59:00 +0800", 4, 4, 0.0),  # exactly 4 days late
+    ("2027-01-23 07:59:01 +0800", 5, 4, 0.1),  # the 5th day is not covered
+    ("2027-01-22 18:59:00 -0500", 4, 4, 0.0),
+    ("2027-01-22 18:59:01 -0500", 5, 4, 0.1),
+])
+def test_where_late_days_run_out(text, days, used, share):
+    ledger = ledger_of({"ch01": Submission(at(text))})
+    row = ledger.deadline("ch01")
+    assert (row.days_late, row.late_days_used, row.penalty_share, ledger.late_days_left) == (days, used, share, 0)
+
+
+def test_late_days_left_from_one_chapter_cover_the_next_in_part():
+    three_late = Submission(DUE["ch01"] + 3 * DAY)
+    covered = ledger_of({"ch01": three_late, "ch02": Submission(DUE["ch02"] + DAY)})
+    assert covered.deadline("ch02").penalty_share == 0.0 and covered.late_days_left == 0
+    short = ledger_of({"ch01": three_late, "ch02": Submission(DUE["ch02"] + DAY + SECOND)})
+    row = short.deadline("ch02")
+    assert (row.days_late, row.late_days_used, row.penalty_share, short.late_days_left) == (2, 1, 0.1, 0)
+
+
+@pytest.mark.parametrize("text, used, share", [
+    ("2027-01-26 07:58:59 +0800", 4, 0.3),  # 7 days late: 4 late days, 3 days at 10%
+    ("2027-01-26 07:59:00 +0800", 4, 0.3),  # exactly 7 days: not later than zero_after_days
+    ("2027-01-26 07:59:01 +0800", 0, 1.0),  # later: 0, and no late day is spent on it
+    ("2027-01-25 18:59:01 -0500", 0, 1.0),
+])
+def test_zero_after_days(text, used, share):
+    ledger = ledger_of({"ch01": Submission(at(text))})
+    row = ledger.deadline("ch01")
+    assert (row.late_days_used, row.penalty_share, ledger.late_days_left) == (used, share, 4 - used)
+
+
+def test_zero_after_days_counts_from_the_extended_due_date():
+    late = Submission(DUE["ch01"] + 8 * DAY, extension=DAY)
+    assert ledger_of({"ch01": late}).deadline("ch01").penalty_share == pytest.approx(0.3)
+
+
+def test_penalty_is_capped_at_the_whole_score():
+    policy = LatePolicy(late_days=0, penalty_per_day=0.4)
+    assert ledger_of({"ch01": Submission(DUE["ch01"] + 3 * DAY)}, policy).deadline("ch01").penalty_share == 1.0
+
+
+def test_late_days_go_in_due_date_order_whatever_the_order_of_the_chapters():
+    submissions = {"ch03": Submission(DUE["ch03"] + 2 * DAY), "ch01": Submission(DUE["ch01"] + 3 * DAY)}
+    in_order = ledger_of(submissions)
+    reversed_chapters = build_ledger("ann", CHAPTERS[::-1], POLICY, submissions)
+    assert in_order.deadline("ch01").late_days_used == 3 and in_order.deadline("ch03").penalty_share == 0.1
+    assert {d.chapter: d for d in reversed_chapters.deadlines} == {d.chapter: d for d in in_order.deadlines}
+
+
+def test_the_default_policy_counts_days_but_costs_nothing():
+    ledger = ledger_of({"ch01": Submission(DUE["ch01"] + 30 * DAY)}, LatePolicy())
+    row = ledger.deadline("ch01")
+    assert (row.days_late, row.late_days_used, row.penalty_share, ledger.late_days_left) == (30, 0, 0.0, 0)
+
+
+def test_a_chapter_without_a_due_date_is_never_late():
+    chapters = [Chapter("free", "Free", 1, None, None, COURSE / "free.ipynb")]
+    ledger = build_ledger("ann", chapters, POLICY, {"free": Submission(DUE["ch03"])})
+    assert ledger.deadline("free").days_late == 0 and ledger.late_days_left == 4
+
+
+# -- a real gradebook, graded by the late-penalty step ------------------------------------------
+
+class Class:
+    """A course root in tmp_path with a gradebook that holds the three chapters, one graded cell each."""
+
+    def __init__(self, top, gradebook, timezone="UTC", policy=POLICY_TOML):
+        self.root = top / "course"
+        self.root.mkdir()
+        shutil.copy(COURSE / "nbgrader_config.py", self.root)
+        (self.root / "course.toml").write_text(COURSE_TOML.format(timezone=timezone, policy=policy))
+        self.course = load_course(self.root)
+        self.exchange = top / "exchange"
+        self.exchange.mkdir()
+        shutil.copy(gradebook, self.root / "gradebook.db")
+        self.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
+        self.config = Config()  # nbgrader's, as the course's nbgrader_config.py and the hub give it
+        self.config.CourseDirectory.root = str(self.root)
+        self.config.Exchange.root = str(self.exchange)
+
+    def grade(self, student: str, chapter: str, timestamp: str, score: float = 10) -> None:
+        """What nbgrader autograde does around execution: the timestamp as it reads it, the score, then our step."""
+        folder = self.root / "autograded" / student / chapter
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "timestamp.txt").write_text(timestamp)
+        with Gradebook(self.db_url) as gb:
+            gb.update_or_create_student(student)
+            gb.update_or_create_submission(chapter, student, timestamp=timestamp)
+            gb.find_grade("answer", chapter, chapter, student).auto_score = score
+            gb.db.commit()
+        resources = {"nbgrader": {"student": student, "assignment": chapter, "notebook": chapter,
+                                  "db_url": self.db_url}, "metadata": {"path": str(folder)}}
+        LedgerLatePenalties(config=self.config).preprocess(new_notebook(), resources)
+
+    def penalties(self, student: str) -> dict[str, float]:
+        with Gradebook(self.db_url) as gb:
+            return {s.assignment.name: s.late_submission_penalty for s in gb.find_student(student).submissions}
+
+    def extend(self, *argv: str) -> int:
+        parser = argparse.ArgumentParser(prog="keras-course")
+        add_parser(parser.add_subparsers(dest="command", required=True))
+        args = parser.parse_args(["extend", *argv, "--course", str(self.root), "--db-url", self.db_url])
+        return args.run(args)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def tools_on_path():
+    """A new gradebook runs nbgrader's alembic, from this interpreter's bin folder."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PATH", environment_with_tools()["PATH"])
+        yield
+
+
+@pytest.fixture(scope="module")
+def empty_gradebook(tmp_path_factory):
+    """The three chapters as keras-course release adds them, due dates included; made once (alembic is slow)."""
+    path = tmp_path_factory.mktemp("gradebook") / "gradebook.db"
+    with Gradebook(f"sqlite:///{path}") as gb:
+        for chapter, due in DUE.items():
+            gb.add_assignment(chapter, duedate=due.isoformat())
+            gb.add_notebook(chapter, chapter)
+            gb.add_grade_cell("answer", chapter, chapter, max_score=10, cell_type="code")
+    return path
+
+
+@pytest.fixture
+def klass(tmp_path, monkeypatch, empty_gradebook):
+    monkeypatch.setenv("KERAS_COURSE_EXCHANGE", str(tmp_path / "exchange"))
+    return Class(tmp_path, empty_gradebook)
+
+
+def test_the_gradebook_gets_the_instant_the_students_zone_names(klass):
+    klass.grade("ann", "ch01", "2027-01-19 07:59:00 +0800")  # nbgrader alone reads 7 h 46 min late
+    with Gradebook(klass.db_url) as gb:
+        submission = gb.find_submission("ch01", "ann")
+        assert submission.timestamp == dt.datetime(2027, 1, 18, 23, 59) and submission.total_seconds_late == 0
+    assert klass.penalties("ann") == {"ch01": 0.0}
+    klass.grade("bob", "ch01", "2027-01-18 18:59:01 -0500")
+    assert read_ledger(klass.course, "bob", klass.db_url).deadline("ch01").late_days_used == 1
+
+
+def test_grading_out_of_due_date_order_reprices_every_chapter(klass):
+    times = {"ch01": "2027-01-23 07:59:00 +0800",  # 4 days late
+             "ch02": "2027-01-28 18:59:00 -0500",  # 3 days late
+             "ch03": "2027-02-03 23:59:00 UTC"}    # 2 days late
+    klass.grade("ann", "ch02", times["ch02"])
+    klass.grade("ann", "ch03", times["ch03"], score=8)
+    assert klass.penalties("ann") == {"ch02": 0.0, "ch03": pytest.approx(0.8)}  # 3 + 1 late days, 1 day at 10%
+    klass.grade("ann", "ch01", times["ch01"])  # due first: it takes all 4 late days
+    for chapter in ("ch01", "ch02", "ch03"):  # bob, graded in due-date order, ends where ann does
+        klass.grade("bob", chapter, times[chapter], score=8 if chapter == "ch03" else 10)
+    expected = {"ch01": 0.0, "ch02": pytest.approx(3.0), "ch03": pytest.approx(1.6)}
+    assert klass.penalties("ann") == expected and klass.penalties("bob") == expected
+    recorded = read_ledger_file(klass.root)
+    assert recorded["ann"] == recorded["bob"]
+    assert recorded["ann"]["left"] == 0
+    assert recorded["ann"]["ch02"] == {"days_late": 3, "late_days_used": 0, "penalty_share": 0.3,
+                                       "due": "2027-01-25T23:59:00+00:00", "submitted": "2027-01-28T23:59:00+00:00",
+                                       "extension_seconds": None}
+
+
+def test_an_extension_granted_after_grading_changes_the_penalty_now(klass):
+    klass.grade("ann", "ch01", "2027-01-23 07:59:00 +0800")  # 4 days: all late days
+    klass.grade("ann", "ch02", "2027-01-27 23:59:00 UTC")  # 2 days: 20%
+    assert klass.penalties("ann") == {"ch01": 0.0, "ch02": pytest.approx(2.0)}
+    granted = grant(klass.course, klass.db_url, "ann", "ch01", dt.timedelta(days=3), exchange=klass.exchange)
+    assert (granted.graded, granted.penalty_before, granted.penalty_after) == (True, 0.0, 0.0)
+    assert klass.penalties("ann") == {"ch01": 0.0, "ch02": 0.0}  # ch01 now 1 day late: 3 late days left
+    assert read_ledger_file(klass.root)["ann"]["left"] == 1
+    grant(klass.course, klass.db_url, "ann", "ch01", None, exchange=klass.exchange)  # --clear
+    assert klass.penalties("ann") == {"ch01": 0.0, "ch02": pytest.approx(2.0)}
+
+
+def test_without_a_late_policy_nbgraders_own_plugin_prices_late_work(tmp_path, monkeypatch, empty_gradebook):
+    klass = Class(tmp_path, empty_gradebook, policy="")
+    assert klass.course.late_policy.is_default
+    klass.config.LateSubmissionPlugin.penalty_method = "zero"  # nbgrader's: a late notebook scores 0
+    klass.grade("ann", "ch01", "2027-01-19 07:59:01 +0800", score=7)  # 1 s late
+    klass.grade("bob", "ch01", "2027-01-19 07:59:00 +0800")  # on time (nbgrader alone reads 7 h late)
+    assert klass.penalties("ann") == {"ch01": 7.0} and klass.penalties("bob") == {"ch01": 0.0}
+    step = AssignLatePenalties(config=klass.config)
+    step.init_plugin()
+    grant(klass.course, klass.db_url, "ann", "ch01", SECOND, plugin=step.plugin_inst, exchange=klass.exchange)
+    assert klass.penalties("ann") == {"ch01": 0.0}
+    assert read_ledger_file(klass.root)["ann"]["ch01"]["days_late"] == 0
+
+
+def test_extend_until_a_date_and_what_it_prints(klass, capsys):
+    klass.grade("ann", "ch02", "2027-01-27 23:59:00 UTC")  # 2 days late
+    assert klass.extend("ann", "ch02", "--until", "2027-01-28T07:59+08:00") == 0  # 2027-01-27 23:59 UTC
+    out = capsys.readouterr().out
+    assert "ann: ch02 is now due Wed 2027-01-27 23:59 UTC" in out and "extension 2 days" in out
+    assert "already graded: 0 day(s) late" in out and "4 of 4 late day(s) left" in out
+    with Gradebook(klass.db_url) as gb:
+        assert gb.find_submission("ch02", "ann").extension == 2 * DAY
+
+
+def test_extend_a_plain_date_is_the_end_of_that_day_in_the_course_zone(tmp_path, monkeypatch, capsys,
+                                                                         empty_gradebook):
+    monkeypatch.setenv("KERAS_COURSE_EXCHANGE", str(tmp_path / "exchange"))
+    klass = Class(tmp_path, empty_gradebook, timezone="America/Los_Angeles")
+    klass.grade("ann", "ch01", "2027-01-19 07:59:00 UTC")
+    assert klass.extend("ann", "ch01", "--until", "2027-01-20") == 0
+    with Gradebook(klass.db_url) as gb:  # 2027-01-20 23:59:59 PST is 2027-01-21 07:59:59 UTC
+        assert gb.find_submission("ch01", "ann").extension == 2 * DAY + 8 * dt.timedelta(hours=1) + 59 * SECOND
+    assert "now due Wed 2027-01-20 23:59 PST" in capsys.readouterr().out
+
+
+def test_extend_before_a_first_submission_needs_create_student(klass, capsys):
+    from autograder.course import CourseError
+
+    with pytest.raises(CourseError, match="no student 'cem' in the gradebook.*--create-student"):
+        klass.extend("cem", "ch03", "--days", "2")
+    assert klass.extend("cem", "ch03", "--days", "2", "--create-student") == 0
+    assert "not graded yet: grading will apply the extension" in capsys.readouterr().out
+    klass.grade("cem", "ch03", "2027-02-03 23:59:00 UTC")  # the extension survives grading
+    assert klass.penalties("cem") == {"ch03": 0.0}
+    assert read_ledger(klass.course, "cem", klass.db_url).late_days_left == 4
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["ann", "ch99", "--days", "1"], "no chapter 'ch99'"),
+    (["ann", "ch01", "--until", "next friday"], "is not a date: give 2027-01-20"),
+    (["ann", "ch01", "--until", "2027-01-10"], "is not after ch01's due date"),
+    (["ann", "ch01", "--days", "0"], "--days should be more than 0"),
+])
+def test_extend_errors_say_what_is_wrong(klass, argv, words):
+    from autograder.course import CourseError
+
+    with pytest.raises(CourseError, match=words):
+        klass.extend(*argv)
+
+
+def test_extend_takes_one_of_until_days_and_clear(klass, capsys):
+    for argv in (["ann", "ch01", "--until", "2027-01-20", "--days", "1"], ["ann", "ch01"]):
+        with pytest.raises(SystemExit) as exit_:
+            klass.extend(*argv)
+        assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "not allowed with argument" in err and "one of the arguments --until --days --clear is required" in err
+
+
+def test_parse_until_reads_offsets_and_plain_dates():
+    zone = load_course(COURSE).zone
+    assert parse_until("2027-01-20T23:59+08:00", zone) == dt.datetime(2027, 1, 20, 15, 59, tzinfo=UTC)
+    assert parse_until("2027-01-20", zone) == dt.datetime(2027, 1, 20, 23, 59, 59, tzinfo=UTC)
+
+
+# -- what people read: the exchange file, deadlines(), the report -------------------------------
+
+def test_the_students_deadlines_file_holds_only_their_own_dates(klass):
+    klass.grade("ann", "ch01", "2027-01-20 07:59:00 +0800")
+    klass.grade("bob", "ch01", "2027-01-18 23:00:00 UTC")
+    path = deadlines_file(klass.exchange, "late", "ann")
+    record = json.loads(path.read_text())
+    assert record["student"] == "ann" and "bob" not in path.read_text()
+    assert [c["id"] for c in record["chapters"]] == ["ch01", "ch02", "ch03"] and record["left"] == 3
+    if os.geteuid() != 0 or not _has_user("ann"):  # nobody to give it to: readable, as the module says
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o711  # the class cannot be listed
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="chown needs root")
+def test_as_root_the_deadlines_file_belongs_to_the_students_system_user(klass):
+    klass.grade("nobody", "ch01", "2027-01-18 23:00:00 UTC")  # a system user every Linux has
+    path = deadlines_file(klass.exchange, "late", "nobody")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o400 and path.stat().st_uid == _uid("nobody")
+
+
+def test_deadlines_shows_the_extension_and_late_days_left_in_the_given_zone(klass, monkeypatch, capsys, tmp_path):
+    klass.grade("ann", "ch01", "2027-01-20 07:59:00 +0800")  # 1 day late: 3 late days left
+    grant(klass.course, klass.db_url, "ann", "ch02", dt.timedelta(days=2), create_student=True,
+          exchange=klass.exchange)
+    monkeypatch.setenv("JUPYTERHUB_USER", "ann")
+    monkeypatch.setenv("KERAS_COURSE_ROOT", str(klass.root))  # the course id, as a student's config gives it
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / "no-config"))
+    monkeypatch.chdir(tmp_path)
+    deadlines(tz="Asia/Shanghai")
+    out = capsys.readouterr().out
+    assert "Deadlines for ann in late, times in Asia/Shanghai" in out
+    assert "Tue 2027-01-19 07:59" in out  # ch01: 23:59 UTC is 07:59 the next morning in Shanghai
+    assert "Thu 2027-01-28 07:59 2 days" in out  # ch02, extended by 2 days
+    assert "Late days left: 3 of 4." in out
+    deadlines(tz="America/New_York")
+    assert "Mon 2027-01-18 18:59" in capsys.readouterr().out
+
+
+def test_deadlines_without_a_file_shows_the_course_dates(klass, monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("JUPYTERHUB_USER", "self-learner")
+    monkeypatch.setenv("KERAS_COURSE_ROOT", str(klass.root))
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / "no-config"))
+    monkeypatch.chdir(tmp_path)
+    deadlines(tz="UTC")
+    out = capsys.readouterr().out
+    assert "Mon 2027-01-18 23:59" in out and "These are the course's dates" in out
+    monkeypatch.setenv("KERAS_COURSE_ROOT", str(tmp_path / "nowhere"))
+    deadlines(tz="UTC")
+    assert "No deadlines are known here" in capsys.readouterr().out
+
+
+def test_report_lists_dates_late_days_and_penalties(klass, tmp_path):
+    klass.grade("ann", "ch02", "2027-01-27 23:59:00 UTC", score=5)  # 2 days late: 2 late days
+    klass.grade("bob", "ch01", "2027-01-23 07:59:01 +0800")  # 5 days late: 4 late days, 10%
+    klass.grade("bob", "ch02", "2027-01-25 23:00:00 UTC")  # on time
+    grant(klass.course, klass.db_url, "cem", "ch02", DAY, create_student=True, exchange=klass.exchange)
+    report = Report("ch02", read_grades(klass.course, "ch02"), [])
+    assert sorted(report.grades.scores) == ["ann", "bob"]  # cem's extension alone is no submission
+    write_grades_csv(report, tmp_path / "grades.csv")
+    with open(tmp_path / "grades.csv") as f:
+        rows = {row["student"]: row for row in csv.DictReader(f)}
+    assert rows["ann"]["due"] == "2027-01-25T23:59+00:00" and rows["ann"]["submitted"] == "2027-01-27T23:59+00:00"
+    assert (rows["ann"]["days_late"], rows["ann"]["late_days_used"], rows["ann"]["late_penalty"]) == ("2", "2", "0.0")
+    assert rows["bob"]["days_late"] == "0" and rows["(max)"]["due"] == ""
+    bob_ch01 = Report("ch01", read_grades(klass.course, "ch01"), [])
+    assert "bob" in bob_ch01.late_table() and "1.00" in bob_ch01.late_table()
+    table = report.item_table()
+    assert "ch02: 1 late submission(s), times in UTC" in table and "bob" not in table.split("late submission")[1]
+
+
+def _has_user(name: str) -> bool:
+    try:
+        _uid(name)
+    except KeyError:
+        return False
+    return True
+
+
+def _uid(name: str) -> int:
+    import pwd
+
+    return pwd.getpwnam(name).pw_uid
+
+
+# -- real grading: two toy chapters, two students, graded out of due-date order ----------------
+
+TOY_TOML = """[course]
+id = "toy-late"
+
+[late_policy]
+late_days = 1
+penalty_per_day = 0.25
+
+[[chapters]]
+id = "toy1"
+title = "Toy 1"
+points = 5
+due = 2027-01-18T23:59:00Z
+
+[[chapters]]
+id = "toy2"
+title = "Toy 2"
+points = 5
+due = 2027-01-25T23:59:00Z
+"""
+
+
+@pytest.mark.slow
+def test_real_grading_puts_the_ledgers_penalty_in_the_gradebook(tmp_path, monkeypatch):
+    from test_report import HIDDEN, PUBLIC, SOLUTION, cell
+
+    from autograder.assign import release
+    from autograder.cli import main
+    from autograder.nbgrader_cmd import run_nbgrader
+
+    monkeypatch.setenv("KERAS_COURSE_EXCHANGE", str(tmp_path / "exchange"))
+    (tmp_path / "exchange").mkdir()
+    root = tmp_path / "course"
+    root.mkdir()
+    shutil.copy(COURSE / "nbgrader_config.py", root)
+    (root / "course.toml").write_text(TOY_TOML)
+    for chapter in ("toy1", "toy2"):
+        (tmp_path / "source" / chapter).mkdir(parents=True)
+        nbformat.write(new_notebook(cells=[new_markdown_cell("# Toy"), cell(SOLUTION, "double", solution=True),
+                                           cell(PUBLIC, "double_public", 2), cell(HIDDEN, "double_hidden", 3)],
+                                    metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                             "language": "python"}}),
+                       tmp_path / "source" / chapter / f"{chapter}.ipynb")
+    course = load_course(root)
+    release(course)
+    submitted = {("ann", "toy1"): "2027-01-19 12:00:00 +0800",  # 12 h late: her one late day
+                 ("ann", "toy2"): "2027-01-27 18:59:00 -0500",  # 2 days late
+                 ("bob", "toy1"): "2027-01-19 07:59:00 +0800",  # exactly on time
+                 ("bob", "toy2"): "2027-01-27 12:00:00 UTC"}    # 36 h late, within a 2-day extension
+    for (student, chapter), timestamp in submitted.items():
+        folder = root / "submitted" / student / chapter
+        folder.mkdir(parents=True)
+        shutil.copy(root / "release" / chapter / f"{chapter}.ipynb", folder)
+        nb = nbformat.read(folder / f"{chapter}.ipynb", as_version=4)
+        nb.cells[1].source = "def double(x):\n    return x + x\n"
+        nbformat.write(nb, folder / f"{chapter}.ipynb")
+        (folder / "timestamp.txt").write_text(timestamp)
+    db_url = f"sqlite:///{root / 'gradebook.db'}"
+    grant(course, db_url, "bob", "toy2", 2 * DAY, create_student=True)
+
+    def penalties(student):
+        with Gradebook(db_url) as gb:
+            return {s.assignment.name: (s.score, s.late_submission_penalty)
+                    for s in gb.find_student(student).submissions}
+
+    assert main(["grade", "toy2", "--course", str(root), "--workers", "2"]) == 0  # toy2 first
+    assert penalties("ann") == {"toy2": (5.0, pytest.approx(1.25))}  # 1 late day, 1 day at 25%
+    run_nbgrader(root, "autograde", "toy1")  # plain nbgrader, the course's config
+    assert penalties("ann") == {"toy1": (5.0, 0.0), "toy2": (5.0, pytest.approx(2.5))}  # toy1 took the late day
+    assert penalties("bob") == {"toy1": (5.0, 0.0), "toy2": (5.0, 0.0)}
+    left = {s: json.loads(deadlines_file(tmp_path / "exchange", "toy-late", s).read_text())["left"]
+            for s in ("ann", "bob")}
+    assert left == {"ann": 0, "bob": 1}  # bob's +0800 timestamp is on time, not the 7 h 46 min nbgrader reads
+    with Gradebook(db_url) as gb:
+        assert gb.find_submission("toy1", "bob").timestamp == dt.datetime(2027, 1, 18, 23, 59)
