@@ -36,9 +36,14 @@ def _release(args) -> int:
     from .assign import release
 
     course = load_course(args.course)
-    for folder in release(course, args.chapters or None):
+    for folder in release(course, args.chapters or None, _languages(course, args.lang)):
         print(f"released {folder.name} -> {folder}")
     return 0
+
+
+def _languages(course, lang: str) -> list[str]:
+    """--lang: one of the course's languages, or all of them."""
+    return list(course.languages) if lang == "all" else [lang]
 
 
 def _gpu_check(args) -> int:
@@ -54,7 +59,7 @@ def _start(args) -> int:
     course = load_course(args.course)
     work = Path(args.work).resolve()
     print(f"Releasing {len(course.chapters)} chapter(s) of {course.title} ...", flush=True)
-    for line in copy_to_workspace(release(course), work):
+    for line in copy_to_workspace(release(course, None, _languages(course, args.lang)), work):
         print(line)
     if args.no_lab:
         return 0
@@ -118,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     course_help = "the course folder holding course.toml (default: found from the current folder)"
     rel = commands.add_parser("release", help="generate the student version of chapters (nbgrader)")
     rel.add_argument("chapters", nargs="*", help="chapter ids (default: all)")
+    rel.add_argument("--lang", default="all", help="en, zh_CN or all (default): each language is an "
+                     "assignment of its own, <chapter>_<lang> for a translation")
     rel.add_argument("--course", help=course_help)
     rel.set_defaults(run=_release)
 
@@ -147,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--port", type=int, default=8888)
     start.add_argument("--no-browser", action="store_true", help="do not open a browser window")
     start.add_argument("--no-lab", action="store_true", help="release and copy only; do not start JupyterLab")
+    start.add_argument("--lang", default="en", help="en (default), zh_CN or all: the chapters' language")
     start.set_defaults(run=_start)
 
     hub = commands.add_parser("hub", help="run the course's JupyterHub on 127.0.0.1 with demo accounts")

@@ -1,4 +1,13 @@
-"""The course manifest (course/course.toml): chapters, points, dates and the late policy."""
+"""The course manifest (course/course.toml): chapters, points, dates, languages and the late policy.
+
+A chapter in another language is an nbgrader assignment of its own, ``<chapter id>_<lang>``
+(e.g. ``ch01_setup_zh_CN``), with the chapter's points, dates, code and grade ids; its notebook is
+built from the English one and the language's catalogue (i18n/notebooks.py) when it is released.
+nbgrader adds up every notebook of an assignment, so two languages in one assignment would count
+the chapter twice and grade the unused notebook as a zero; as two assignments, each has the
+chapter's points, and the tools that speak of chapters (late days, passback) take a student's
+latest submission in either language.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +15,7 @@ import datetime as dt
 import os
 import tomllib
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 MANIFEST = "course.toml"
@@ -16,14 +25,24 @@ class CourseError(Exception):
     """The course folder or its manifest is missing or wrong; the message says which and how."""
 
 
+SOURCE_LANGUAGE = "en"
+KNOWN_LANGUAGES = ("en", "zh_CN")  # those with catalogues in translations/ and autograder/locale/
+
+
 @dataclass(frozen=True)
 class Chapter:
-    id: str
+    id: str  # the nbgrader assignment: the manifest's id, and _<lang> after it for a translation
     title: str
     points: float
     opens: dt.datetime | None
     due: dt.datetime | None
-    notebook: Path  # the instructor's notebook: source/<id>/<id>.ipynb
+    notebook: Path  # the instructor's notebook: source/<id>/<id>.ipynb (a translation's is built)
+    lang: str = SOURCE_LANGUAGE
+    base_id: str = ""  # the manifest's id, whatever the language ('' : the same as id)
+
+    @property
+    def chapter_id(self) -> str:
+        return self.base_id or self.id
 
 
 @dataclass(frozen=True)
@@ -53,17 +72,43 @@ class Course:
     chapters: tuple[Chapter, ...]
     late_policy: LatePolicy = field(default_factory=LatePolicy)
     timezone: str = "UTC"  # the course's display zone (an IANA name); dates are stored as instants
+    languages: tuple[str, ...] = (SOURCE_LANGUAGE,)  # the first is the notebooks' own
+    translations: Path | None = None  # the catalogues of the chapters' text: <translations>/<lang>/<id>.po
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
 
     def chapter(self, chapter_id: str) -> Chapter:
+        """The chapter, or its translation for an assignment id such as ch01_setup_zh_CN."""
         for chapter in self.chapters:
             if chapter.id == chapter_id:
                 return chapter
+        for lang in self.languages[1:]:
+            if chapter_id.endswith(f"_{lang}"):
+                base = chapter_id.removesuffix(f"_{lang}")
+                if any(c.id == base for c in self.chapters):
+                    return self.in_language(self.chapter(base), lang)
         known = ", ".join(c.id for c in self.chapters)
-        raise CourseError(f"no chapter {chapter_id!r} in {self.root / MANIFEST}; chapters: {known}")
+        raise CourseError(f"no chapter {chapter_id!r} in {self.root / MANIFEST}; chapters: {known}"
+                          + (f" (and each with _{', _'.join(self.languages[1:])})" if len(self.languages) > 1 else ""))
+
+    def in_language(self, chapter: Chapter, lang: str) -> Chapter:
+        """``chapter`` as the assignment of language ``lang``."""
+        if lang not in self.languages:
+            raise CourseError(f"{lang!r} is not one of the course's languages ({', '.join(self.languages)}; "
+                              f"[course] languages in {self.root / MANIFEST})")
+        base = chapter.chapter_id
+        if lang == self.languages[0]:
+            return self.chapter(base)
+        assignment = f"{base}_{lang}"
+        return replace(chapter, id=assignment, notebook=self.source / assignment / f"{assignment}.ipynb",
+                       lang=lang, base_id=base)
+
+    def versions(self, chapter_id: str) -> list[Chapter]:
+        """Every language's assignment of one chapter, the notebooks' own language first."""
+        base = self.chapter(chapter_id).chapter_id
+        return [self.in_language(self.chapter(base), lang) for lang in self.languages]
 
 
 def find_course_root(start: Path | None = None) -> Path:
@@ -159,4 +204,16 @@ def load_course(root: Path | str | None = None) -> Course:
     if not chapters:
         raise CourseError(f"{path} lists no [[chapters]]")
     return Course(info["id"], info.get("title", info["id"]), root, source, tuple(chapters),
-                  _late_policy(data, path), _timezone(info, path))
+                  _late_policy(data, path), _timezone(info, path), _languages(info, path),
+                  (root / info.get("translations", "../translations")).resolve())
+
+
+def _languages(info: dict, path: Path) -> tuple[str, ...]:
+    languages = info.get("languages", [SOURCE_LANGUAGE])
+    if not isinstance(languages, list) or not languages or languages[0] != SOURCE_LANGUAGE:
+        raise CourseError(f"{path}: [course] languages must be a list starting with {SOURCE_LANGUAGE!r} "
+                          f"(the notebooks' own), got {languages!r}")
+    unknown = [lang for lang in languages if lang not in KNOWN_LANGUAGES]
+    if unknown or len(set(languages)) != len(languages):
+        raise CourseError(f"{path}: [course] languages {languages!r}: each once, from {', '.join(KNOWN_LANGUAGES)}")
+    return tuple(languages)

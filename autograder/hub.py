@@ -268,7 +268,7 @@ def release_to_exchange(settings: HubSettings, course: Course, chapters: list[st
     """Generate the chapters (default: all) and release them to the exchange, where students fetch them."""
     prepare_exchange(settings)
     released = []
-    for folder in release(course, chapters):
+    for folder in release(course, chapters, list(course.languages)):  # each language: students choose
         run_nbgrader(course.root, "release_assignment", folder.name, "--force",
                      f"--Exchange.root={settings.exchange}")
         released.append(folder.name)

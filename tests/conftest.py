@@ -20,11 +20,12 @@ if os.environ.get("KERAS_BACKEND") == "jax":  # as the grading workers do (worke
 
 
 def copy_course(dest: Path) -> Path:
-    """A private copy of course/ and source/ under ``dest``, without runtime folders."""
+    """A private copy of course/, source/ and translations/ under ``dest``, without runtime folders."""
     shutil.copytree(COURSE, dest / "course", ignore=shutil.ignore_patterns(
         "release", "submitted", "autograded", "feedback", "gradebook.db", "__pycache__",
         "lms_launches.*", "late_days.json", "reports"))
-    shutil.copytree(SOURCE, dest / "source")
+    shutil.copytree(SOURCE, dest / "source", ignore=shutil.ignore_patterns("*_zh_CN"))
+    shutil.copytree(ROOT / "translations", dest / "translations")
     return dest / "course"
 
 

@@ -148,12 +148,14 @@ class Gradebooks:
             gb.db.commit()
 
     def score(self, student: str) -> tuple[float, float]:
+        """The submission's score less its late penalty (as nbgrader export counts it), and the maximum."""
         with Gradebook(self.coursedir.db_url, self.coursedir.course_id) as gb:
             try:
                 submission = gb.find_submission(self.assignment, student)
             except MissingEntry:
                 return 0.0, sum(gb.find_notebook(n, self.assignment).max_score for n in self.expected)
-            return float(submission.score), float(submission.max_score)
+            penalty = float(submission.late_submission_penalty or 0.0)
+            return max(0.0, float(submission.score) - penalty), float(submission.max_score)
 
 
 def _is_execute(preprocessor) -> bool:
