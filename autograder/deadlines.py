@@ -14,6 +14,37 @@ a student's ``deadlines()`` shows in their own time zone.
 
 Times are instants: nbgrader stores naive UTC, the ledger holds aware UTC datetimes, and only what
 people read is in a time zone.
+
+The submission time is checked against the exchange. timestamp.txt is written by ``nbgrader submit``
+in the student's own process, so it says whatever the student wants; the ctime (inode change time)
+of a file is set by the system clock alone, and only ever moves forward. Grading looks in
+``<exchange>/<course id>/inbound/`` for the student's folders of the chapter
+(``<student>+<chapter>+<timestamp>+<random>``, as nbgrader submit names them) and takes the one(s)
+holding the very files collect copied into ``submitted/`` (byte for byte, timestamp.txt and
+submission_secret.txt included: what collect took, whatever the names say). The latest ctime of that
+folder and of everything in it (``os.lstat``; where an entry is a symlink, the ctime of what it points
+to as well, since collect copies the target: a link can only make the time later, never earlier;
+at most MAX_ENTRIES entries) is ``arrived``, an upper bound of when those files reached the exchange.
+With ``claimed`` the instant timestamp.txt names (nbgrader's reading of it where it names no clear
+zone) and ``tolerance`` CLOCK_TOLERANCE (10 minutes, for the copy and for the clocks of the student's
+server and of the exchange's disk):
+
+- ``arrived - tolerance <= claimed <= arrived``: the submission time is ``claimed`` (the more precise
+  of the two), ``time_source`` "timestamp.txt";
+- otherwise (claimed earlier than that, later than the files' arrival, or no claim at all): the
+  submission time is ``arrived``, ``time_source`` "exchange", with a note saying what was claimed;
+- the student has inbound folders for the chapter but none holds the collected files (removed or
+  changed since collect): ``arrived`` is the latest ctime of the collected copy itself (when collect
+  wrote it), and the rule above applies, "exchange" when it overrides;
+- an inbound folder with more than MAX_ENTRIES entries, or one that cannot be read: ``arrived`` is
+  the time of the check;
+- no inbound folder of the student for the chapter (a submission copied in by hand, an LMS download,
+  no exchange on this machine) or no collected copy to compare: timestamp.txt is kept, ``time_source``
+  "unverified".
+
+The ledger's time is also the gradebook's timestamp, and late_days.json and ``keras-course report``
+say where each time came from. Copying or restoring the exchange resets its ctimes: grade what was
+submitted before such a move before it, or with ``LedgerLatePenalties.verify_submission_time = False``.
 """
 
 from __future__ import annotations
@@ -24,7 +55,9 @@ import getpass
 import json
 import os
 import re
+import stat
 import tempfile
+import time
 import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
@@ -38,6 +71,18 @@ LEDGER_FILE = "late_days.json"  # in the course root: every student's ledger, fo
 DEADLINES_FOLDER = "deadlines"  # in <exchange>/<course id>/: one file per student, for deadlines()
 DEFAULT_EXCHANGE = "/srv/nbgrader/exchange"  # nbgrader's own default Exchange.root
 EXCHANGE_VARIABLE = "KERAS_COURSE_EXCHANGE"  # the hub's exchange (autograder/hub.py)
+INBOUND_FOLDER = "inbound"  # in <exchange>/<course id>/: nbgrader submit's folders, one per submission
+
+# Where a ledger's submission time comes from (the module's docstring says when each is used).
+TIME_FROM_TIMESTAMP = "timestamp.txt"  # the student's claim, consistent with the exchange
+TIME_FROM_EXCHANGE = "exchange"  # when the files reached the exchange at the latest: the claim was not
+TIME_UNVERIFIED = "unverified"  # the student's claim, with nothing in the exchange to check it against
+# How much earlier than its files' last change on the exchange a timestamp.txt may be: nbgrader takes
+# the time before it copies (a large submission over a slow disk takes a while), and the student's
+# server and the exchange's disk (an NFS server) may not agree to the second. A claim inside the window
+# is kept; outside it the exchange's time is used. LedgerLatePenalties.clock_tolerance_minutes sets it.
+CLOCK_TOLERANCE = dt.timedelta(minutes=10)
+MAX_ENTRIES = 10_000  # files and folders of one inbound folder looked at; beyond: the check's own time
 
 
 # -- the ledger: pure arithmetic on plain data ---------------------------------------------------
@@ -62,6 +107,8 @@ class Deadline:
     days_late: int = 0  # each started 24 h past ``due``
     late_days_used: int = 0
     penalty_share: float = 0.0  # of the chapter's score; 1.0: the chapter scores 0
+    time_source: str | None = None  # TIME_FROM_*, TIME_UNVERIFIED; None: not submitted, or not known
+    time_note: str = ""  # why the time is not timestamp.txt's, for the instructor
 
     @property
     def due(self) -> dt.datetime | None:
@@ -85,6 +132,12 @@ class Ledger:
             if deadline.chapter == chapter:
                 return deadline
         raise KeyError(f"no chapter {chapter!r} in {self.student}'s ledger")
+
+    def with_time_source(self, chapter: str, source: str | None, note: str = "") -> Ledger:
+        """The same ledger, the chapter's submission time marked as coming from ``source``."""
+        rows = tuple(replace(d, time_source=source, time_note=note) if d.chapter == chapter else d
+                     for d in self.deadlines)
+        return replace(self, deadlines=rows)
 
 
 def days_late(late: dt.timedelta) -> int:
@@ -180,6 +233,155 @@ def _zone(name: str) -> dt.tzinfo | None:
         return None
 
 
+# -- when the files reached the exchange: a time the student cannot forge -----------------------
+
+@dataclass(frozen=True)
+class Arrival:
+    """What the exchange says of when a submission's files arrived."""
+
+    arrived: dt.datetime | None  # aware UTC, an upper bound of the arrival; None: nothing to check against
+    how: str  # where ``arrived`` comes from, or why there is none
+
+
+@dataclass(frozen=True)
+class SubmissionTime:
+    """The instant the ledger uses for a submission, and where it comes from."""
+
+    instant: dt.datetime | None
+    source: str  # TIME_FROM_TIMESTAMP, TIME_FROM_EXCHANGE or TIME_UNVERIFIED
+    note: str = ""  # for the instructor, when it is not timestamp.txt's time
+
+
+def judge_submission_time(claimed: dt.datetime | None, arrival: Arrival,
+                          tolerance: dt.timedelta = CLOCK_TOLERANCE) -> SubmissionTime:
+    """The rule of the module's docstring: the claim when ``arrived - tolerance <= claimed <= arrived``,
+    else ``arrived``; the claim, unverified, when the exchange has nothing to say."""
+    arrived = arrival.arrived
+    if arrived is None:
+        return SubmissionTime(claimed, TIME_UNVERIFIED, arrival.how)
+    if claimed is not None and arrived - tolerance <= claimed <= arrived:
+        return SubmissionTime(claimed, TIME_FROM_TIMESTAMP)
+    if claimed is None:
+        said = "no time in timestamp.txt"
+    else:
+        apart = abs(arrived - claimed)
+        gap = describe_extension(apart.total_seconds()) if apart >= dt.timedelta(minutes=1) else "less than a minute"
+        said = (f"timestamp.txt says {_utc_text(claimed)}, {gap} "
+                f"{'before' if claimed < arrived else 'after'} the exchange's time")
+    return SubmissionTime(arrived, TIME_FROM_EXCHANGE,
+                          f"{said}; {arrival.how} {_utc_text(arrived)}: that time is used")
+
+
+def check_arrival(exchange: Path, course_id: str, student: str, assignment: str, collected: Path | None,
+                  limit: int = MAX_ENTRIES) -> Arrival:
+    """When the submission that collect copied to ``collected`` (submitted/<student>/<assignment>)
+    reached the exchange at the latest, from the ctimes of its inbound folder."""
+    inbound = Path(exchange) / course_id / INBOUND_FOLDER
+    folders = inbound_folders(exchange, course_id, student, assignment)
+    if not folders:
+        return Arrival(None, f"no inbound folder of the student for {assignment} in {inbound}")
+    if collected is None or not Path(collected).is_dir():
+        return Arrival(None, "no collected copy of the submission to compare with the student's inbound folders")
+    held = [folder for folder in folders if holds_files(folder, Path(collected))]
+    if held:
+        where, subject, lead = held, f"inbound folder {' and '.join(f.name for f in held)}", ""
+    else:  # taken away or changed since collect: collect's own copy is the last sight of them
+        where, subject = [Path(collected)], "the collected copy"
+        lead = f"none of the student's {len(folders)} inbound folder(s) for {assignment} holds the collected files; "
+    latest, complete = 0.0, True
+    for folder in where:
+        when, whole = latest_change(folder, limit)
+        latest, complete = max(latest, when), complete and whole
+    if not complete:  # everything in it was there when it was looked at
+        return Arrival(_from_epoch(time.time()),
+                       f"{lead}{subject} has more than {limit} entries or cannot be read whole; checked at")
+    return Arrival(_from_epoch(latest), f"{lead}{subject} last changed at")
+
+
+def inbound_folders(exchange: Path, course_id: str, student: str, assignment: str) -> list[Path]:
+    """The student's submissions of the assignment in the exchange, named as nbgrader submit names them:
+    ``<student>+<assignment>+<timestamp>+<random>`` (no ``+<random>`` when add_random_string is off)."""
+    inbound = Path(exchange) / course_id / INBOUND_FOLDER
+    prefix = f"{student}+{assignment}+"
+    try:
+        names = os.listdir(inbound)
+    except OSError:
+        return []
+    return sorted(inbound / name for name in names if name.startswith(prefix) and len(name) > len(prefix))
+
+
+def holds_files(folder: Path, collected: Path) -> bool:
+    """Whether every file of the collected copy is in ``folder`` with the same bytes: collect copies a
+    submission's files (less those nbgrader ignores), following symlinks as it copies."""
+    files = [os.path.join(top, name) for top, _, names in os.walk(collected) for name in names]
+    for mine in sorted(files, key=os.path.getsize):  # timestamp.txt and the secret first: they tell most apart
+        if not _same_bytes(mine, os.path.join(folder, os.path.relpath(mine, collected))):
+            return False
+    return bool(files)
+
+
+def latest_change(path: Path, limit: int = MAX_ENTRIES) -> tuple[float, bool]:
+    """The latest ctime (epoch seconds) of ``path`` and of everything under it, and whether all was seen.
+
+    Each entry is lstat'ed, so that a symlink's own ctime counts; where it points to something, that
+    thing's ctime counts too and a folder it points to is walked, since collect copies the target: a
+    link can only make the time later. A folder is walked once; at most ``limit`` entries in all.
+    """
+    latest, complete, walked, count = 0.0, True, set(), 0
+    pending = [os.fspath(path)]
+    while pending:
+        current = pending.pop()
+        count += 1
+        if count > limit:
+            return latest, False
+        try:
+            found = os.lstat(current)
+        except OSError:  # gone while being read: changed now, later than anything seen
+            complete = False
+            continue
+        latest = max(latest, found.st_ctime)
+        if stat.S_ISLNK(found.st_mode):
+            try:
+                found = os.stat(current)
+            except OSError:
+                continue  # points nowhere: nothing of it was copied
+            latest = max(latest, found.st_ctime)
+        if stat.S_ISDIR(found.st_mode) and (found.st_dev, found.st_ino) not in walked:
+            walked.add((found.st_dev, found.st_ino))
+            try:
+                pending.extend(os.path.join(current, name) for name in os.listdir(current))
+            except OSError:
+                complete = False
+    return latest, complete
+
+
+def _same_bytes(mine: str, theirs: str, chunk: int = 1 << 20) -> bool:
+    """``theirs`` is a regular file with ``mine``'s bytes (never waiting on a pipe a student planted)."""
+    try:
+        handle = os.open(theirs, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False
+    with open(handle, "rb") as other:
+        found = os.fstat(other.fileno())
+        if not stat.S_ISREG(found.st_mode) or found.st_size != os.path.getsize(mine):
+            return False
+        with open(mine, "rb") as own:
+            while True:
+                block = own.read(chunk)
+                if block != other.read(len(block) or 1):
+                    return False
+                if not block:
+                    return True
+
+
+def _from_epoch(seconds: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(seconds, UTC)
+
+
+def _utc_text(when: dt.datetime) -> str:
+    return f"{when.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
 # -- the gradebook --------------------------------------------------------------------------------
 
 def read_submissions(gradebook, student: str) -> dict[str, Submission]:
@@ -214,7 +416,8 @@ def ledger_record(ledger: Ledger) -> dict:
     """The student's entry of late_days.json: {chapter: {...}, "left": late days left}."""
     record: dict = {d.chapter: {"days_late": d.days_late, "late_days_used": d.late_days_used,
                                 "penalty_share": d.penalty_share, "due": _iso(d.due),
-                                "submitted": _iso(d.submitted), "extension_seconds": _seconds(d.extension)}
+                                "submitted": _iso(d.submitted), "extension_seconds": _seconds(d.extension),
+                                "time_source": d.time_source, "time_note": d.time_note}
                     for d in ledger.deadlines}
     record["left"] = ledger.late_days_left
     return record
@@ -230,11 +433,31 @@ def read_ledger_file(root: Path) -> dict:
 
 def write_ledger_file(root: Path, ledger: Ledger) -> Path:
     """Put the student's ledger into late_days.json, leaving the other students' as they are."""
+    return _write_ledger_file(root, ledger)[0]
+
+
+def _write_ledger_file(root: Path, ledger: Ledger) -> tuple[Path, Ledger]:
+    """late_days.json rewritten, and the ledger as written: where a chapter's time came from is only
+    known when it is graded, so a chapter whose submission time is unchanged keeps what was recorded."""
     root = Path(root)
     with _locked(root):  # two graders (or a grader and extend) must not drop each other's student
         everyone = read_ledger_file(root)
+        ledger = known_time_sources(ledger, everyone.get(ledger.student, {}))
         everyone[ledger.student] = ledger_record(ledger)
-        return write_atomically(root / LEDGER_FILE, json.dumps(everyone, indent=1, sort_keys=True) + "\n")
+        return write_atomically(root / LEDGER_FILE, json.dumps(everyone, indent=1, sort_keys=True) + "\n"), ledger
+
+
+def known_time_sources(ledger: Ledger, recorded: Mapping) -> Ledger:
+    """The ledger, with the recorded time source of every chapter it does not say one of and whose
+    submission time is the one recorded (re-pricing after grading another chapter, an extension)."""
+    rows = []
+    for deadline in ledger.deadlines:
+        entry = recorded.get(deadline.chapter)
+        if (deadline.time_source is None and deadline.submitted is not None and isinstance(entry, Mapping)
+                and entry.get("submitted") == _iso(deadline.submitted)):
+            deadline = replace(deadline, time_source=entry.get("time_source"), time_note=entry.get("time_note") or "")
+        rows.append(deadline)
+    return replace(ledger, deadlines=tuple(rows))
 
 
 def exchange_root(config=None) -> Path:
@@ -268,7 +491,8 @@ def publish_deadlines(exchange: Path, course: Course, ledger: Ledger) -> Path | 
 
 def record_ledger(course: Course, ledger: Ledger, exchange: Path | None = None) -> list[Path]:
     """late_days.json and the student's deadlines file in the exchange (when there is one)."""
-    written = [write_ledger_file(course.root, ledger)]
+    path, ledger = _write_ledger_file(course.root, ledger)
+    written = [path]
     published = publish_deadlines(exchange if exchange is not None else exchange_root(), course, ledger)
     return written + ([published] if published else [])
 
@@ -279,7 +503,7 @@ def student_record(course: Course, ledger: Ledger) -> dict:
             "policy": asdict(course.late_policy), "late_days": ledger.late_days, "left": ledger.late_days_left,
             "chapters": [{"id": d.chapter, "title": course.chapter(d.chapter).title, "course_due": _iso(d.course_due),
                           "due": _iso(d.due), "extension_seconds": _seconds(d.extension),
-                          "submitted": _iso(d.submitted), "days_late": d.days_late,
+                          "submitted": _iso(d.submitted), "time_source": d.time_source, "days_late": d.days_late,
                           "late_days_used": d.late_days_used, "penalty_share": d.penalty_share}
                          for d in ledger.deadlines]}
 

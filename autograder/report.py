@@ -24,7 +24,7 @@ from pathlib import Path
 import nbformat
 
 from .course import Course, CourseError
-from .deadlines import as_utc, days_late, read_ledger_file
+from .deadlines import TIME_FROM_EXCHANGE, TIME_UNVERIFIED, as_utc, days_late, read_ledger_file
 from .nbgrader_cmd import environment_with_tools
 from .nbgrader_settings import course_directory
 from .testcell import RESULT_MIME
@@ -64,11 +64,14 @@ class Lateness:
     days_late: int
     late_days_used: int | None  # None: grading recorded no ledger for the student (late_days.json)
     penalty: float  # points, as the gradebook holds it
+    time_source: str | None = None  # where grading took ``submitted`` from (deadlines.py); None: not recorded
+    time_note: str = ""  # why, when it is not timestamp.txt
 
     def csv_fields(self, zone: dt.tzinfo) -> list:
         return [_iso_time(self.due, zone), _iso_time(self.submitted, zone),
                 round(self.extension.total_seconds() / 86400, 3) if self.extension else "",
-                self.days_late, "" if self.late_days_used is None else self.late_days_used, round(self.penalty, 2)]
+                self.days_late, "" if self.late_days_used is None else self.late_days_used, round(self.penalty, 2),
+                self.time_source or ""]
 
 
 @dataclass
@@ -109,19 +112,33 @@ class Report:
         return "\n".join(lines) + (f"\n\n{late}" if late else "")
 
     def late_table(self) -> str:
-        """A row per late submission: due, submitted, extension, days late, late days used, penalty."""
+        """A row per late submission: due, submitted, extension, days late, late days used, penalty and
+        where the submission time comes from; then why grading did not take timestamp.txt's time, and the
+        submissions whose time nothing could check (no inbound folder in the exchange)."""
         late = {s: info for s, info in sorted(self.grades.late.items()) if info.days_late}
-        if not late:
-            return ""
-        lines = [f"{self.assignment}: {len(late)} late submission(s), times in {self.zone}",
-                 f"{'student':<16} {'due':<16}  {'submitted':<16}  {'extension':>9}  {'days late':>9}  "
-                 f"{'late days used':>14}  {'penalty':>7}"]
-        for student, info in late.items():
-            used = "?" if info.late_days_used is None else info.late_days_used
-            extension = f"{info.extension.total_seconds() / 86400:g} d" if info.extension else "-"
-            lines.append(f"{student[:16]:<16} {_time(info.due, self.zone):<16}  {_time(info.submitted, self.zone):<16}"
-                         f"  {extension:>9}  {info.days_late:>9}  {used:>14}  {info.penalty:>7.2f}")
-        return "\n".join(lines)
+        overridden = {s: info for s, info in sorted(self.grades.late.items()) if info.time_source == TIME_FROM_EXCHANGE}
+        unverified = sorted(s for s, info in self.grades.late.items() if info.time_source == TIME_UNVERIFIED)
+        sections = []
+        if late:
+            rows = [f"{self.assignment}: {len(late)} late submission(s), times in {self.zone}",
+                    f"{'student':<16} {'due':<16}  {'submitted':<16}  {'extension':>9}  {'days late':>9}  "
+                    f"{'late days used':>14}  {'penalty':>7}  time from"]
+            for student, info in late.items():
+                used = "?" if info.late_days_used is None else info.late_days_used
+                extension = f"{info.extension.total_seconds() / 86400:g} d" if info.extension else "-"
+                rows.append(f"{student[:16]:<16} {_time(info.due, self.zone):<16}  "
+                            f"{_time(info.submitted, self.zone):<16}  {extension:>9}  {info.days_late:>9}  {used:>14}  "
+                            f"{info.penalty:>7.2f}  {info.time_source or '?'}")
+            sections.append(rows)
+        if overridden:
+            sections.append([f"{self.assignment}: {len(overridden)} submission time(s) taken from the exchange, "
+                             "not from timestamp.txt (the student's own claim):",
+                             *(f"  {student}: {info.time_note or 'see the grading log'}"
+                               for student, info in overridden.items())])
+        if unverified:
+            sections.append([f"{self.assignment}: {len(unverified)} submission time(s) unverified (timestamp.txt, "
+                             f"no inbound folder in the exchange to check it against): {', '.join(unverified)}"])
+        return "\n\n".join("\n".join(rows) for rows in sections)
 
 
 def _time(when: dt.datetime | None, zone: dt.tzinfo) -> str:
@@ -176,9 +193,10 @@ def _lateness(course: Course, assignment: str, submission, ledger: dict | None) 
     due = course_due + submission.extension if course_due and submission.extension else course_due
     submitted = as_utc(submission.timestamp)
     late = days_late(submitted - due) if due and submitted else 0
-    recorded = ledger if ledger and ledger.get("submitted") == (submitted and submitted.isoformat()) else None
-    return Lateness(due, submitted, submission.extension, recorded["days_late"] if recorded else late,
-                    recorded["late_days_used"] if recorded else None, float(submission.late_submission_penalty or 0.0))
+    recorded = ledger if ledger and ledger.get("submitted") == (submitted and submitted.isoformat()) else {}
+    return Lateness(due, submitted, submission.extension, recorded.get("days_late", late),
+                    recorded.get("late_days_used"), float(submission.late_submission_penalty or 0.0),
+                    recorded.get("time_source"), recorded.get("time_note") or "")
 
 
 def cell_results(nb) -> dict[str, dict | str]:
@@ -245,8 +263,9 @@ def build_report(course: Course, assignment: str) -> Report:
 
 
 # due and submitted in the course's time zone (ISO 8601, with the offset); extension in days;
-# late_penalty in points, as the gradebook holds it (total is before it is taken off).
-LATE_COLUMNS = ["due", "submitted", "extension_days", "days_late", "late_days_used", "late_penalty"]
+# late_penalty in points, as the gradebook holds it (total is before it is taken off); time_source:
+# where grading took the submission time from, "timestamp.txt", "exchange" or "unverified" (deadlines.py).
+LATE_COLUMNS = ["due", "submitted", "extension_days", "days_late", "late_days_used", "late_penalty", "time_source"]
 
 
 def write_grades_csv(report: Report, path: Path) -> None:

@@ -11,8 +11,11 @@ import csv
 import datetime as dt
 import json
 import os
+import secrets
 import shutil
 import stat
+import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -22,8 +25,8 @@ from nbgrader.preprocessors import AssignLatePenalties
 from traitlets.config import Config
 
 from autograder.course import Chapter, LatePolicy, load_course
-from autograder.deadlines import (Submission, build_ledger, days_late, deadlines_file, parse_submission_time,
-                                  read_ledger, read_ledger_file)
+from autograder.deadlines import (Arrival, Submission, build_ledger, check_arrival, days_late, deadlines_file,
+                                  judge_submission_time, parse_submission_time, read_ledger, read_ledger_file)
 from autograder.grading.late_penalties import LedgerLatePenalties
 from autograder.instructor.extensions import add_parser, grant, parse_until
 from autograder.nbgrader_cmd import environment_with_tools
@@ -49,8 +52,12 @@ zero_after_days = 7
 COURSE_TOML = """[course]
 id = "late"
 timezone = "{timezone}"
-{policy}""" + "".join(f'\n[[chapters]]\nid = "{c}"\ntitle = "{c.upper()}"\npoints = 10\n'
-                       f'due = {due:%Y-%m-%dT%H:%M:%SZ}\n' for c, due in DUE.items())
+{policy}{chapters}"""
+
+
+def chapters_toml(dues: dict) -> str:
+    return "".join(f'\n[[chapters]]\nid = "{c}"\ntitle = "{c.upper()}"\npoints = 10\n'
+                   f'due = {due.isoformat().replace("+00:00", "Z")}\n' for c, due in dues.items())
 
 
 def at(text: str) -> dt.datetime:
@@ -176,11 +183,12 @@ def test_a_chapter_without_a_due_date_is_never_late():
 class Class:
     """A course root in tmp_path with a gradebook that holds the three chapters, one graded cell each."""
 
-    def __init__(self, top, gradebook, timezone="UTC", policy=POLICY_TOML):
+    def __init__(self, top, gradebook, timezone="UTC", policy=POLICY_TOML, dues=None):
         self.root = top / "course"
         self.root.mkdir()
         shutil.copy(COURSE / "nbgrader_config.py", self.root)
-        (self.root / "course.toml").write_text(COURSE_TOML.format(timezone=timezone, policy=policy))
+        (self.root / "course.toml").write_text(COURSE_TOML.format(timezone=timezone, policy=policy,
+                                                                  chapters=chapters_toml({**DUE, **(dues or {})})))
         self.course = load_course(self.root)
         self.exchange = top / "exchange"
         self.exchange.mkdir()
@@ -190,8 +198,34 @@ class Class:
         self.config.CourseDirectory.root = str(self.root)
         self.config.Exchange.root = str(self.exchange)
 
-    def grade(self, student: str, chapter: str, timestamp: str, score: float = 10) -> None:
-        """What nbgrader autograde does around execution: the timestamp as it reads it, the score, then our step."""
+    def submit(self, student: str, chapter: str, timestamp: str, notebook: str = "{}") -> Path:
+        """An inbound folder as nbgrader submit names and fills it: what a student's own process writes."""
+        folder = self.exchange / "late" / "inbound" / f"{student}+{chapter}+{timestamp}+{secrets.token_urlsafe(9)}"
+        folder.mkdir(parents=True)
+        (folder / f"{chapter}.ipynb").write_text(notebook)
+        (folder / "timestamp.txt").write_text(timestamp)
+        (folder / "submission_secret.txt").write_text(secrets.token_hex(64))
+        return folder
+
+    def collect(self, inbound: Path) -> Path:
+        """What nbgrader collect does with the inbound folder it takes: a copy in submitted/."""
+        student, chapter = inbound.name.split("+")[:2]
+        copy = self.root / "submitted" / student / chapter
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(inbound, copy)
+        return copy
+
+    def grade(self, student: str, chapter: str, timestamp: str | None = None, score: float = 10) -> None:
+        """What nbgrader autograde does around execution: the timestamp as it reads it, the score, then our step.
+
+        ``timestamp`` None: the collected submission's (collect); else a submission copied into submitted/ by hand.
+        """
+        collected = self.root / "submitted" / student / chapter
+        if timestamp is None:
+            timestamp = (collected / "timestamp.txt").read_text()
+        else:
+            collected.mkdir(parents=True, exist_ok=True)
+            (collected / "timestamp.txt").write_text(timestamp)
         folder = self.root / "autograded" / student / chapter
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "timestamp.txt").write_text(timestamp)
@@ -203,6 +237,9 @@ class Class:
         resources = {"nbgrader": {"student": student, "assignment": chapter, "notebook": chapter,
                                   "db_url": self.db_url}, "metadata": {"path": str(folder)}}
         LedgerLatePenalties(config=self.config).preprocess(new_notebook(), resources)
+
+    def recorded(self, student: str, chapter: str) -> dict:
+        return read_ledger_file(self.root)[student][chapter]
 
     def penalties(self, student: str) -> dict[str, float]:
         with Gradebook(self.db_url) as gb:
@@ -268,7 +305,9 @@ def test_grading_out_of_due_date_order_reprices_every_chapter(klass):
     assert recorded["ann"]["left"] == 0
     assert recorded["ann"]["ch02"] == {"days_late": 3, "late_days_used": 0, "penalty_share": 0.3,
                                        "due": "2027-01-25T23:59:00+00:00", "submitted": "2027-01-28T23:59:00+00:00",
-                                       "extension_seconds": None}
+                                       "extension_seconds": None, "time_source": "unverified",
+                                       "time_note": "no inbound folder of the student for ch02 in "
+                                                    f"{klass.exchange / 'late' / 'inbound'}"}
 
 
 def test_an_extension_granted_after_grading_changes_the_penalty_now(klass):
@@ -426,7 +465,213 @@ def test_report_lists_dates_late_days_and_penalties(klass, tmp_path):
     bob_ch01 = Report("ch01", read_grades(klass.course, "ch01"), [])
     assert "bob" in bob_ch01.late_table() and "1.00" in bob_ch01.late_table()
     table = report.item_table()
-    assert "ch02: 1 late submission(s), times in UTC" in table and "bob" not in table.split("late submission")[1]
+    late_rows = table.split("late submission(s)")[1].split("\n\n")[0]
+    assert "ch02: 1 late submission(s), times in UTC" in table and "ann" in late_rows and "bob" not in late_rows
+
+
+# -- the submission time checked against the exchange ------------------------------------------
+
+def nbgrader_time(when: dt.datetime) -> str:
+    """A time as nbgrader submit writes it (its timestamp_format, in UTC)."""
+    return f"{when.astimezone(UTC):%Y-%m-%d %H:%M:%S.%f} UTC"
+
+
+def stored_time(klass: Class, student: str, chapter: str) -> dt.datetime:
+    with Gradebook(klass.db_url) as gb:
+        return gb.find_submission(chapter, student).timestamp.replace(tzinfo=UTC)
+
+
+@pytest.fixture
+def exchange_class(tmp_path, monkeypatch, empty_gradebook):
+    """A Class whose chapters fall due when the test says (relative to now: the exchange's ctimes are now)."""
+    def make(**dues):
+        monkeypatch.setenv("KERAS_COURSE_EXCHANGE", str(tmp_path / "exchange"))
+        return Class(tmp_path, empty_gradebook, dues=dues)
+    return make
+
+
+ARRIVED = dt.datetime(2027, 1, 19, 12, 0, tzinfo=UTC)
+FROM_EXCHANGE = Arrival(ARRIVED, "inbound folder ann+ch01+x+y last changed at")
+TOLERANCE = dt.timedelta(minutes=10)
+
+
+@pytest.mark.parametrize("claimed, instant, source", [
+    (ARRIVED - TOLERANCE, ARRIVED - TOLERANCE, "timestamp.txt"),  # as early as a slow copy allows
+    (ARRIVED - TOLERANCE - dt.timedelta(microseconds=1), ARRIVED, "exchange"),
+    (ARRIVED, ARRIVED, "timestamp.txt"),
+    (ARRIVED + dt.timedelta(microseconds=1), ARRIVED, "exchange"),  # after the files were there: impossible too
+    (None, ARRIVED, "exchange"),  # no timestamp.txt at all
+])
+def test_the_rule_keeps_a_claim_only_within_the_tolerance_before_the_arrival(claimed, instant, source):
+    checked = judge_submission_time(claimed, FROM_EXCHANGE, TOLERANCE)
+    assert (checked.instant, checked.source) == (instant, source)
+    assert (checked.note == "") == (source == "timestamp.txt")
+    unverified = judge_submission_time(claimed, Arrival(None, "no inbound folder"), TOLERANCE)
+    assert (unverified.instant, unverified.source, unverified.note) == (claimed, "unverified", "no inbound folder")
+
+
+def test_a_forged_timestamp_is_priced_from_when_the_files_reached_the_exchange(exchange_class):
+    now = dt.datetime.now(UTC)
+    due = now - 5 * DAY - dt.timedelta(hours=1)  # the files reach the exchange now: 6 started days late
+    klass = exchange_class(ch01=due)
+    claim = (due - dt.timedelta(hours=1)).astimezone(dt.timezone(dt.timedelta(hours=8)))
+    inbound = klass.submit("ann", "ch01", f"{claim:%Y-%m-%d %H:%M:%S} +0800")  # "an hour early", in her zone
+    klass.collect(inbound)
+    klass.grade("ann", "ch01")
+    row = klass.recorded("ann", "ch01")
+    assert row["time_source"] == "exchange"
+    assert (row["days_late"], row["late_days_used"], row["penalty_share"]) == (6, 4, pytest.approx(0.2))
+    assert klass.penalties("ann") == {"ch01": pytest.approx(2.0)} and read_ledger_file(klass.root)["ann"]["left"] == 0
+    assert now - 2 * SECOND <= stored_time(klass, "ann", "ch01") <= dt.datetime.now(UTC)  # the files' ctime
+    assert f"inbound folder {inbound.name} last changed at" in row["time_note"]
+    assert row["time_note"].startswith(f"timestamp.txt says {claim.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC, "
+                                       "5 days 2 h before the exchange's time; ")
+    table = Report("ch01", read_grades(klass.course, "ch01"), []).late_table()
+    assert "exchange" in table.splitlines()[2] and "1 submission time(s) taken from the exchange" in table
+    assert f"ann: {row['time_note']}" in table
+    grant(klass.course, klass.db_url, "ann", "ch01", DAY, exchange=klass.exchange)  # re-priced, same source
+    assert {k: klass.recorded("ann", "ch01")[k] for k in ("days_late", "time_source", "time_note")} == {
+        "days_late": 5, "time_source": "exchange", "time_note": row["time_note"]}
+
+
+def test_an_honest_claim_within_the_tolerance_keeps_its_time(klass):
+    now = dt.datetime.now(UTC)  # the chapters are due in 2027: every claim here is on time
+    claims = {"ann": now - dt.timedelta(minutes=9),  # a slow copy, or the server's clock ahead of the disk's
+              "bob": now - dt.timedelta(minutes=11),  # more than the tolerance before the files came
+              "cem": now + dt.timedelta(minutes=5)}  # after the files came
+    for student, claim in claims.items():
+        klass.collect(klass.submit(student, "ch01", nbgrader_time(claim)))
+        klass.grade(student, "ch01")
+    ann = klass.recorded("ann", "ch01")
+    assert (ann["time_source"], ann["time_note"]) == ("timestamp.txt", "")
+    assert stored_time(klass, "ann", "ch01") == claims["ann"] and ann["submitted"] == claims["ann"].isoformat()
+    for student in ("bob", "cem"):
+        assert klass.recorded(student, "ch01")["time_source"] == "exchange"
+        assert now - 2 * SECOND <= stored_time(klass, student, "ch01") <= dt.datetime.now(UTC)
+    assert "after the exchange's time" in klass.recorded("cem", "ch01")["time_note"]
+
+
+def test_a_symlink_never_makes_a_submission_earlier(exchange_class, tmp_path):
+    now = dt.datetime.now(UTC)
+    klass = exchange_class(ch01=now - 2 * DAY - dt.timedelta(hours=1), ch02=now + 2 * SECOND)
+    claim = nbgrader_time(now - 3 * DAY)
+    # a link planted before the due date, to a notebook written after it: collect copies the late notebook
+    stash = tmp_path / "stash"
+    stash.mkdir()
+    (stash / "ch02.ipynb").write_text('{"draft": 1}')
+    planted = klass.submit("bob", "ch02", claim)
+    (planted / "ch02.ipynb").unlink()
+    (planted / "ch02.ipynb").symlink_to(stash / "ch02.ipynb")
+    due = klass.course.chapter("ch02").due
+    assert dt.datetime.now(UTC) < due - 0.3 * SECOND, "the set-up took too long"
+    # a folder written now whose notebook is a link to a file older than the due date: 3 days late all the same
+    inbound = klass.submit("ann", "ch01", claim)
+    (inbound / "ch01.ipynb").unlink()
+    (inbound / "ch01.ipynb").symlink_to(Path(os.__file__).resolve())
+    klass.collect(inbound)
+    klass.grade("ann", "ch01")
+    assert (klass.recorded("ann", "ch01")["time_source"], klass.recorded("ann", "ch01")["days_late"]) == ("exchange", 3)
+    time.sleep(max(0.0, (due - dt.datetime.now(UTC)).total_seconds()) + 0.3)
+    (stash / "ch02.ipynb").write_text('{"finished": 1}')
+    assert '"finished"' in (klass.collect(planted) / "ch02.ipynb").read_text()
+    klass.grade("bob", "ch02")
+    bob = klass.recorded("bob", "ch02")
+    assert (bob["time_source"], bob["days_late"], bob["late_days_used"]) == ("exchange", 1, 1)
+    assert stored_time(klass, "bob", "ch02") > due
+
+
+def test_without_an_inbound_folder_the_time_is_unverified_and_the_report_says_so(klass, tmp_path):
+    klass.grade("ann", "ch02", "2027-01-27 23:59:00 UTC")  # copied in by hand: 2 days late
+    klass.grade("bob", "ch02", "2027-01-25 23:00:00 UTC")  # on time
+    klass.submit("cem", "ch01", "2027-01-18 23:00:00 UTC")  # another chapter's folder is no proof
+    klass.grade("cem", "ch02", "2027-01-25 23:00:00 UTC")
+    assert {s: klass.recorded(s, "ch02")["time_source"] for s in ("ann", "bob", "cem")} == dict.fromkeys(
+        ("ann", "bob", "cem"), "unverified")
+    assert stored_time(klass, "ann", "ch02") == dt.datetime(2027, 1, 27, 23, 59, tzinfo=UTC)  # kept
+    report = Report("ch02", read_grades(klass.course, "ch02"), [])
+    table = report.late_table()
+    assert table.splitlines()[2].startswith("ann") and table.splitlines()[2].endswith("unverified")
+    assert "ch02: 3 submission time(s) unverified" in table and table.endswith(": ann, bob, cem")
+    write_grades_csv(report, tmp_path / "grades.csv")
+    with open(tmp_path / "grades.csv") as f:
+        assert {row["student"]: row["time_source"] for row in csv.DictReader(f)} == {
+            "(max)": "", "ann": "unverified", "bob": "unverified", "cem": "unverified"}
+
+
+def test_of_two_real_submissions_the_one_collect_took_is_checked(exchange_class, tmp_path):
+    """nbgrader's own submit (in the student's process, its timestamp_format forged) and collect."""
+    from nbgrader.auth import Authenticator
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.exchange.default import ExchangeCollect, ExchangeSubmit
+
+    klass = exchange_class(ch01=dt.datetime.now(UTC) + 2 * SECOND)
+    klass.config.LedgerLatePenalties.clock_tolerance_minutes = 0  # the two submissions are a second apart
+    course = klass.exchange / "late"
+    (course / "inbound").mkdir(parents=True)
+    (course / "outbound" / "ch01").mkdir(parents=True)
+    (course / "outbound" / "ch01" / "ch01.ipynb").write_text("{}")
+    home = tmp_path / "home"
+    (home / "ch01").mkdir(parents=True)
+
+    def nbgrader(app, **settings):
+        config = Config()
+        config.Exchange.root = str(klass.exchange)
+        config.CourseDirectory.course_id, config.CourseDirectory.assignment_id = "late", "ch01"
+        for key, value in settings.items():
+            section, name = key.split("__")
+            setattr(config[section], name, value)
+        coursedir = CourseDirectory(config=config)
+        app(coursedir=coursedir, authenticator=Authenticator(config=config), config=config).start()
+
+    def submit(notebook: str, **forged) -> None:
+        (home / "ch01" / "ch01.ipynb").write_text(notebook)
+        nbgrader(ExchangeSubmit, CourseDirectory__student_id="ann", Exchange__assignment_dir=str(home),
+                 Exchange__cache=str(home / ".cache"), **forged)
+
+    submit('{"draft": 1}')  # on time
+    (first,) = (course / "inbound").iterdir()
+    on_time = parse_submission_time((first / "timestamp.txt").read_text())
+    due = klass.course.chapter("ch01").due
+    assert dt.datetime.now(UTC) < due - 0.3 * SECOND, "the set-up took too long"
+    time.sleep(max(0.0, (due - dt.datetime.now(UTC)).total_seconds()) + 0.3)
+    claim = nbgrader_time(on_time + dt.timedelta(milliseconds=100))  # later than the first, before the due date
+    submit('{"finished": 1}', Exchange__timestamp_format=claim)  # nbgrader's own setting, a fixed time
+    (second,) = {*(course / "inbound").iterdir()} - {first}
+    assert (second / "timestamp.txt").read_text() == claim
+    nbgrader(ExchangeCollect, CourseDirectory__root=str(klass.root), CourseDirectory__db_url=klass.db_url)
+    assert '"finished"' in (klass.root / "submitted" / "ann" / "ch01" / "ch01.ipynb").read_text()  # the latest
+    klass.grade("ann", "ch01")
+    row = klass.recorded("ann", "ch01")
+    assert (row["time_source"], row["days_late"], row["late_days_used"]) == ("exchange", 1, 1)
+    assert second.name in row["time_note"] and first.name not in row["time_note"]
+
+
+def test_collected_files_no_inbound_folder_holds_are_bounded_by_the_collected_copy(exchange_class):
+    klass = exchange_class(ch01=dt.datetime.now(UTC) - DAY + dt.timedelta(hours=1))  # the files came 23 h late
+    claim = nbgrader_time(dt.datetime.now(UTC) - 2 * DAY)
+    klass.submit("ann", "ch01", claim, notebook='{"draft": 1}')  # still there
+    taken = klass.submit("ann", "ch01", claim, notebook='{"finished": 1}')
+    klass.collect(taken)
+    shutil.rmtree(taken)  # the folder collect took, removed since
+    klass.grade("ann", "ch01")
+    row = klass.recorded("ann", "ch01")
+    assert (row["time_source"], row["days_late"]) == ("exchange", 1)
+    assert "none of the student's 1 inbound folder(s) for ch01 holds the collected files" in row["time_note"]
+
+
+def test_an_inbound_folder_too_large_to_read_whole_is_bounded_by_the_time_of_the_check(tmp_path):
+    inbound = tmp_path / "exchange" / "late" / "inbound" / "ann+ch01+2027-01-18 23:00:00 UTC+r"
+    inbound.mkdir(parents=True)
+    for name in ("a", "b", "c", "timestamp.txt"):
+        (inbound / name).write_text(name)
+    collected = tmp_path / "submitted"
+    shutil.copytree(inbound, collected)
+    whole = check_arrival(tmp_path / "exchange", "late", "ann", "ch01", collected)
+    assert "last changed at" in whole.how
+    before = dt.datetime.now(UTC)
+    partial = check_arrival(tmp_path / "exchange", "late", "ann", "ch01", collected, limit=3)
+    assert "more than 3 entries" in partial.how and before <= partial.arrived <= dt.datetime.now(UTC)
+    assert whole.arrived <= partial.arrived
 
 
 def _has_user(name: str) -> bool:
@@ -517,5 +762,7 @@ def test_real_grading_puts_the_ledgers_penalty_in_the_gradebook(tmp_path, monkey
     left = {s: json.loads(deadlines_file(tmp_path / "exchange", "toy-late", s).read_text())["left"]
             for s in ("ann", "bob")}
     assert left == {"ann": 0, "bob": 1}  # bob's +0800 timestamp is on time, not the 7 h 46 min nbgrader reads
+    sources = {(s, c): read_ledger_file(root)[s][c]["time_source"] for s, c in submitted}
+    assert set(sources.values()) == {"unverified"}  # copied into submitted/ by hand: no inbound folder to check
     with Gradebook(db_url) as gb:
         assert gb.find_submission("toy1", "bob").timestamp == dt.datetime(2027, 1, 18, 23, 59)

@@ -1,0 +1,105 @@
+"""A hub user's language: English or Simplified Chinese, for JupyterLab's menus and the course's
+messages.
+
+Where it comes from, first found wins: what the user chose last in JupyterLab (Settings >
+Language, kept in their home and never overwritten); the locale claim of their LTI launch (the
+LMS's language for them, recorded at login); the hub's settings (KERAS_COURSE_USER_LANGUAGES,
+e.g. ``student2=zh_CN``, which the demo uses); else English. When their server starts, the
+local profile writes JupyterLab's language setting into their home if they have none yet and
+sets KERAS_COURSE_LANG, which the course's checks read.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import tempfile
+from pathlib import Path
+
+LANGUAGES_FILE = "user_languages.json"  # in the hub's folder: user -> language, from LTI launches
+LAB_SETTINGS = Path(".jupyter/lab/user-settings/@jupyterlab/translation-extension/plugin.jupyterlab-settings")
+LAB_LOCALES = {"en": "en", "zh_CN": "zh_CN"}  # the course's language -> JupyterLab's language pack
+
+
+def language_of_locale(locale: str | None) -> str | None:
+    """The course language for a BCP 47 or POSIX locale (``zh-CN``, ``zh_Hans``, ``en-GB``); None if none fits."""
+    if not locale:
+        return None
+    tag = locale.replace("-", "_").lower()
+    if tag == "zh" or tag.startswith(("zh_cn", "zh_hans", "zh_sg")):
+        return "zh_CN"
+    if tag == "en" or tag.startswith("en_"):
+        return "en"
+    return None
+
+
+def parse_setting(value: str) -> dict[str, str]:
+    """KERAS_COURSE_USER_LANGUAGES: ``name=lang`` pairs, comma-separated."""
+    pairs = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        name, _, lang = item.partition("=")
+        if lang not in LAB_LOCALES:
+            raise ValueError(f"KERAS_COURSE_USER_LANGUAGES: {item!r} should be name=en or name=zh_CN")
+        pairs[name.strip()] = lang
+    return pairs
+
+
+class UserLanguages:
+    """The languages LTI launches gave: a JSON file, written under a lock, replaced whole."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+
+    def get(self, user: str) -> str | None:
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8")).get(user)
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def set(self, user: str, lang: str) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                known = json.loads(self.path.read_text(encoding="utf-8"))
+            except (FileNotFoundError, ValueError):
+                known = {}
+            if known.get(user) == lang:
+                return
+            known[user] = lang
+            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(known, out, indent=1, sort_keys=True)
+            os.replace(temporary, self.path)
+
+
+def lab_language(home: Path) -> str | None:
+    """The language the user chose in JupyterLab, if they ever did."""
+    try:
+        text = (home / LAB_SETTINGS).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("//")]  # JSON5 comments
+    try:
+        locale = json.loads("\n".join(lines)).get("locale")
+    except ValueError:
+        return None
+    return next((lang for lang, lab in LAB_LOCALES.items() if lab == locale), None)
+
+
+def choose(home: Path, launched: str | None, configured: str | None) -> str:
+    return lab_language(home) or launched or configured or "en"
+
+
+def apply(home: Path, lang: str, owner: tuple[int, int] | None = None) -> None:
+    """JupyterLab's language for the user, where they have not chosen one themselves."""
+    path = home / LAB_SETTINGS
+    if path.exists():
+        return
+    made = [parent for parent in reversed(path.parents) if home in parent.parents and not parent.exists()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"locale": LAB_LOCALES[lang]}, indent=4) + "\n", encoding="utf-8")
+    if owner:  # the user's server runs as them and must be able to change it
+        for item in [*made, path]:
+            os.chown(item, *owner)

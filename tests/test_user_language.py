@@ -1,0 +1,63 @@
+"""A hub user's language: from their own JupyterLab choice, their LTI launch or the hub's settings,
+applied to JupyterLab's settings in their home and to the course's messages."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from autograder.hub import HubSettings
+from autograder.user_language import (LAB_SETTINGS, UserLanguages, apply, choose, lab_language,
+                                      language_of_locale, parse_setting)
+
+
+@pytest.mark.parametrize("locale, lang", [("zh-CN", "zh_CN"), ("zh_CN", "zh_CN"), ("zh-Hans-CN", "zh_CN"), ("zh", "zh_CN"),
+                                          ("en-GB", "en"), ("en", "en"), ("de-DE", None), ("zh-TW", None), ("", None), (None, None)])
+def test_an_lms_locale_maps_to_a_course_language_or_to_none(locale, lang):
+    assert language_of_locale(locale) == lang
+
+
+def test_the_users_own_choice_wins_then_the_launch_then_the_hubs_setting(tmp_path):
+    assert choose(tmp_path, None, None) == "en"
+    assert choose(tmp_path, None, "zh_CN") == "zh_CN"
+    assert choose(tmp_path, "en", "zh_CN") == "en"
+    apply(tmp_path, "zh_CN")
+    assert json.loads((tmp_path / LAB_SETTINGS).read_text()) == {"locale": "zh_CN"}
+    (tmp_path / LAB_SETTINGS).write_text('{\n    // chosen in JupyterLab\n    "locale": "en"\n}\n')
+    assert lab_language(tmp_path) == "en" and choose(tmp_path, "zh_CN", "zh_CN") == "en"
+    apply(tmp_path, "zh_CN")  # never overwrites what the user chose
+    assert lab_language(tmp_path) == "en"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving files to another user needs root")
+def test_the_settings_belong_to_the_user_whose_server_changes_them(tmp_path):
+    import pwd
+
+    nobody = pwd.getpwnam("nobody")
+    apply(tmp_path, "zh_CN", (nobody.pw_uid, nobody.pw_gid))
+    for path in [tmp_path / ".jupyter", tmp_path / LAB_SETTINGS]:
+        assert path.stat().st_uid == nobody.pw_uid
+    assert tmp_path.stat().st_uid == 0  # the home itself is make_home's business
+
+
+def test_launched_languages_are_kept_per_user(tmp_path):
+    store = UserLanguages(tmp_path / "languages.json")
+    assert store.get("ann") is None
+    store.set("ann", "zh_CN")
+    store.set("bob", "en")
+    store.set("ann", "en")
+    assert (store.get("ann"), store.get("bob")) == ("en", "en")
+    (tmp_path / "languages.json").write_text("{broken")
+    assert store.get("ann") is None  # a damaged file: English until the next launch rewrites it
+    store.set("ann", "zh_CN")
+    assert store.get("ann") == "zh_CN"
+
+
+def test_the_demo_has_one_student_working_in_chinese_and_a_bad_setting_is_named():
+    assert HubSettings.from_env({}).user_languages == {"student3": "zh_CN"}
+    assert HubSettings.from_env({"KERAS_COURSE_USER_LANGUAGES": ""}).user_languages == {}
+    assert parse_setting("ann=en, bo=zh_CN") == {"ann": "en", "bo": "zh_CN"}
+    with pytest.raises(Exception, match="name=en or name=zh_CN"):
+        HubSettings.from_env({"KERAS_COURSE_USER_LANGUAGES": "ann=fr"})
