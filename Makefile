@@ -29,10 +29,13 @@ lab: $(STAMP)
 	$(BIN)/keras-course start
 
 # The hub's browser test drives Debian's Chromium through Playwright (no browser download).
+# Chromium for the hub's browser test, and a Chinese font so that its screenshots of the Chinese
+# chapters show characters, not boxes.
 browser:
-	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
-		echo "note: no chromium and not root; the hub's browser test will be skipped"
+	@{ command -v chromium >/dev/null && fc-list :lang=zh | grep -q . ; } || { [ "$$(id -u)" = 0 ] && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+		chromium fonts-wqy-zenhei >/dev/null; } || \
+		echo "note: no chromium (or no Chinese font) and not root; the hub's browser test may be skipped"
 
 test: $(STAMP) proxy browser
 	$(BIN)/python -m pytest

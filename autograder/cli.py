@@ -162,17 +162,27 @@ def build_parser() -> argparse.ArgumentParser:
     hub.add_argument("--port", type=int, help="the hub's port (default: HUB_PORT, else 8000)")
     hub.set_defaults(run=_hub)
 
-    # Verbs whose options live with them: grading, and the instructor tools (autograder/instructor/).
-    from .grading.grade import add_parser as add_grade_parser
     from .i18n import notebooks as translations
-    from .instructor import extensions, passback, similarity
 
+    translations.add_parser(commands)
+    _add_grader_verbs(commands)
+    return parser
+
+
+def _add_grader_verbs(commands) -> None:
+    """Verbs whose options live with them: grading and the instructor tools. A student's image has
+    neither package (docker/student.Dockerfile), and its keras-course has neither verb."""
+    try:
+        from .grading.grade import add_parser as add_grade_parser
+        from .instructor import extensions, passback, similarity
+    except ModuleNotFoundError as error:
+        if not (error.name or "").startswith(("autograder.grading", "autograder.instructor")):
+            raise
+        return
     add_grade_parser(commands)
     passback.add_parser(commands)
     similarity.add_parser(commands)
     extensions.add_parser(commands)
-    translations.add_parser(commands)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

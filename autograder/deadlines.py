@@ -384,20 +384,44 @@ def _utc_text(when: dt.datetime) -> str:
 
 # -- the gradebook --------------------------------------------------------------------------------
 
-def read_submissions(gradebook, student: str) -> dict[str, Submission]:
-    """Each chapter's timestamp and extension, as nbgrader's gradebook holds them for the student."""
+def read_submissions(gradebook, student: str, course: Course | None = None) -> dict[str, Submission]:
+    """Each chapter's timestamp and extension, as nbgrader's gradebook holds them for the student.
+
+    With ``course``, a chapter's languages (ch01_setup, ch01_setup_zh_CN: course.py) are one
+    chapter: its latest submission in either counts, and an extension granted on either applies.
+    """
     from nbgrader.api import MissingEntry
 
     try:
         found = gradebook.find_student(student)
     except MissingEntry:
         return {}
-    return {s.assignment.name: Submission(as_utc(s.timestamp), s.extension) for s in found.submissions}
+    merged: dict[str, Submission] = {}
+    for record in found.submissions:
+        chapter = chapter_of(course, record.assignment.name)
+        this = Submission(as_utc(record.timestamp), record.extension)
+        before = merged.get(chapter)
+        if before is None:
+            merged[chapter] = this
+            continue
+        times = [t for t in (before.submitted, this.submitted) if t is not None]
+        extensions = [e for e in (before.extension, this.extension) if e]
+        merged[chapter] = Submission(max(times) if times else None, max(extensions) if extensions else None)
+    return merged
+
+
+def chapter_of(course: Course | None, assignment: str) -> str:
+    if course is None:
+        return assignment
+    try:
+        return course.chapter(assignment).chapter_id
+    except CourseError:  # an assignment the manifest does not know: kept under its own name
+        return assignment
 
 
 def student_ledger(course: Course, gradebook, student: str) -> Ledger:
     """The student's ledger from an open nbgrader Gradebook."""
-    return build_ledger(student, course.chapters, course.late_policy, read_submissions(gradebook, student))
+    return build_ledger(student, course.chapters, course.late_policy, read_submissions(gradebook, student, course))
 
 
 def read_ledger(course: Course, student: str, db_url: str = "") -> Ledger:

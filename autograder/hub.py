@@ -17,12 +17,13 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .assign import release
 from .course import Course, CourseError, load_course
 from .nbgrader_cmd import run_nbgrader
+from .user_language import LANGUAGES_FILE, parse_setting
 
 REPO = Path(__file__).resolve().parent.parent
 HUB_CONFIG = REPO / "hub_config" / "jupyterhub_config.py"
@@ -33,11 +34,19 @@ LOGINS = ("demo", "lti13", "oauth")
 # The local profile's demo accounts: one instructor and a few students.
 DEMO_INSTRUCTORS = ("instructor",)
 DEMO_STUDENTS = ("student1", "student2", "student3")
+DEMO_LANGUAGES = "student3=zh_CN"  # one demo student works in Chinese (user_language.py)
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # nothing that reads as another character
 
 
 def running_as_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def _user_languages(value: str) -> dict[str, str]:
+    try:
+        return parse_setting(value)
+    except ValueError as error:
+        raise CourseError(str(error)) from None
 
 
 def _names(value: str) -> tuple[str, ...]:
@@ -58,6 +67,8 @@ class HubSettings:
     KERAS_COURSE_INSTRUCTORS, KERAS_COURSE_STUDENTS
                            comma-separated user names of the two groups [the demo accounts]
     KERAS_COURSE_CULL_IDLE seconds before an idle server is stopped [3600]
+    KERAS_COURSE_USER_LANGUAGES
+                           name=lang pairs: a user's language until they choose one [student3=zh_CN]
     """
 
     profile: str
@@ -69,6 +80,7 @@ class HubSettings:
     instructors: tuple[str, ...]
     students: tuple[str, ...]
     cull_idle: int
+    user_languages: dict = field(default_factory=dict)  # user -> en or zh_CN (user_language.py)
 
     @classmethod
     def from_env(cls, environ=None) -> HubSettings:
@@ -91,7 +103,13 @@ class HubSettings:
             instructors=_names(env.get("KERAS_COURSE_INSTRUCTORS", ",".join(DEMO_INSTRUCTORS))),
             students=_names(env.get("KERAS_COURSE_STUDENTS", ",".join(DEMO_STUDENTS))),
             cull_idle=int(env.get("KERAS_COURSE_CULL_IDLE", "3600")),
+            user_languages=_user_languages(env.get("KERAS_COURSE_USER_LANGUAGES", DEMO_LANGUAGES)),
         )
+
+    @property
+    def launched_languages(self) -> Path:
+        """Users' languages from their LTI launches' locale claims (user_language.py)."""
+        return self.hub_dir / LANGUAGES_FILE
 
     # The hub's internal ports follow the public one, so that two hubs (a test's and a class's)
     # never meet as long as their HUB_PORTs are four apart.
@@ -300,7 +318,8 @@ def hub_environment(settings: HubSettings, run_id: str) -> dict[str, str]:
                KERAS_COURSE_ROOT=str(settings.course_root), KERAS_COURSE_HUB_DIR=str(settings.hub_dir),
                KERAS_COURSE_EXCHANGE=str(settings.exchange), KERAS_COURSE_LOGIN=settings.login,
                KERAS_COURSE_INSTRUCTORS=",".join(settings.instructors),
-               KERAS_COURSE_STUDENTS=",".join(settings.students))
+               KERAS_COURSE_STUDENTS=",".join(settings.students),
+               KERAS_COURSE_USER_LANGUAGES=",".join(f"{k}={v}" for k, v in settings.user_languages.items()))
     return env
 
 
@@ -407,7 +426,8 @@ def welcome(settings: HubSettings, course: Course, accounts: dict[str, str]) -> 
     lines = [f"{course.title}: JupyterHub on http://127.0.0.1:{settings.port}/ (Ctrl-C stops it)", ""]
     for name, password in accounts.items():
         role = "instructor" if name in settings.instructors else "student"
-        lines.append(f"  {role:<10}  user {name:<12} password {password}")
+        language = "  (works in Chinese: 中文)" if settings.user_languages.get(name) == "zh_CN" else ""
+        lines.append(f"  {role:<10}  user {name:<12} password {password}{language}")
     lines.append("")
     lines.append(f"The formgrader (instructors only): http://127.0.0.1:{settings.port}/services/{course.id}/")
     if not running_as_root():

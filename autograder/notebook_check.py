@@ -13,6 +13,7 @@ from pathlib import Path
 
 import nbformat
 
+from .i18n.messages import N_, notebook_language, translate
 from .student import RESULT_MIME
 
 CHECK_CALL = re.compile(r"""\bcheck\(\s*["']([\w.-]+)["']""")
@@ -34,21 +35,28 @@ class NotebookReport:
     notebook: Path
     exercises: list[ExerciseReport]
     stopped: str = ""  # why execution stopped early, if it did
+    lang: str = "en"  # the notebook's language: the table's words and the checks' messages
 
     @property
     def passed(self) -> bool:
         return bool(self.exercises) and all(e.status == "pass" for e in self.exercises)
 
     def table(self) -> str:
-        passing = sum(e.status == "pass" for e in self.exercises)
-        width = max([len("exercise")] + [len(e.exercise) for e in self.exercises])
-        lines = [f"{self.notebook.name}: {passing} of {len(self.exercises)} exercises pass the public checks",
-                 f"{'exercise'.ljust(width)}  result   message"]
+        _ = lambda message: translate(message, self.lang)  # noqa: E731
+        passing, total = sum(e.status == "pass" for e in self.exercises), len(self.exercises)
+        heads = [_(N_("exercise")), _(N_("result")), _(N_("message"))]
+        width = max([len(heads[0])] + [len(e.exercise) for e in self.exercises])
+        lines = [f"{self.notebook.name}: " + _(N_(f"{passing} of {total} exercises pass the public checks")),
+                 f"{heads[0].ljust(width)}  {heads[1]:7}  {heads[2]}"]
         for e in self.exercises:
-            lines.append(f"{e.exercise.ljust(width)}  {e.status.upper() if e.status != 'pass' else 'pass':7}  {e.message}".rstrip())
+            status = _(STATUS_WORDS[e.status]) if self.lang != "en" else (e.status.upper() if e.status != "pass" else "pass")
+            lines.append(f"{e.exercise.ljust(width)}  {status:7}  {_(e.message)}".rstrip())
         if self.stopped:
-            lines.append(f"execution stopped early: {self.stopped}")
+            lines.append(_(N_(f"execution stopped early: {self.stopped}")))
         return "\n".join(lines)
+
+
+STATUS_WORDS = {"pass": N_("pass"), "fail": N_("FAIL"), "error": N_("ERROR"), "not run": N_("NOT RUN")}
 
 
 def read_notebook(path: Path):
@@ -60,17 +68,18 @@ def read_notebook(path: Path):
         raise NotebookError(f"{path} is not a readable notebook: {error}") from None
 
 
-def _first_failure(result: dict) -> str:
+def _first_failure(result: dict, lang: str) -> str:
     failures = [o for o in result.get("outcomes", []) if not o.get("passed")]
     if not failures:
         return ""
-    more = f" (+{len(failures) - 1} more)" if len(failures) > 1 else ""
-    return f"{failures[0]['description']}: {failures[0]['message']}{more}"
+    others = len(failures) - 1
+    more = " " + translate(N_(f"(+{others} more)"), lang) if others else ""
+    return f"{translate(failures[0]['description'], lang)}: {translate(failures[0]['message'], lang)}{more}"
 
 
 def report_from_outputs(nb, path: Path, stopped: str = "") -> NotebookReport:
     """One row per check() call, in notebook order, from an executed notebook."""
-    rows = []
+    rows, lang = [], notebook_language(nb)
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -83,12 +92,12 @@ def report_from_outputs(nb, path: Path, stopped: str = "") -> NotebookReport:
             error = next((o for o in outputs if o.get("output_type") == "error"), None)
             if result is not None:
                 status = "pass" if result.get("passed") else "fail"
-                rows.append(ExerciseReport(exercise, status, _first_failure(result)))
+                rows.append(ExerciseReport(exercise, status, _first_failure(result, lang)))
             elif error is not None:
                 rows.append(ExerciseReport(exercise, "error", f"{error.get('ename')}: {error.get('evalue')}"))
             else:
-                rows.append(ExerciseReport(exercise, "not run", "the cell did not run"))
-    return NotebookReport(path, rows, stopped)
+                rows.append(ExerciseReport(exercise, "not run", N_("the cell did not run")))
+    return NotebookReport(path, rows, stopped, lang)
 
 
 def check_notebook(path: Path | str, timeout: int = 600, kernel_name: str | None = None,

@@ -35,13 +35,14 @@ import warnings
 from dataclasses import asdict, dataclass, field
 from html import escape
 
+from .i18n.messages import N_, current_language, translate
 from .remote import begin_test
 
 
 RESULT_MIME = "application/vnd.keras-course.check+json"
 
 # What a bare error means to a student when it comes without a message of its own.
-NOT_DONE = "not implemented yet: fill in the cells marked YOUR CODE HERE"
+NOT_DONE = N_("not implemented yet: fill in the cells marked YOUR CODE HERE")
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class CellResult:
     exercise: str
     outcomes: list[Outcome] = field(default_factory=list)
     points: float | None = None  # None: an ungraded check(), which raises instead of scoring
+    lang: str = field(default_factory=current_language)  # what text() and html() speak; to_dict stays English
 
     @property
     def passed(self) -> bool:
@@ -87,33 +89,38 @@ class CellResult:
         total = sum(o.weight for o in self.outcomes)
         return round(outcome.weight / total * self.points, 2) if self.points and total else 0.0
 
+    def _(self, message: str) -> str:
+        return translate(message, self.lang)
+
     def headline(self) -> str:
         n = len(self.outcomes)
-        kind = "public checks" if self.exercise else "tests"  # check() names its exercise
+        kind = self._(N_("public checks") if self.exercise else N_("tests"))  # check() names its exercise
         what = f"{self.exercise}: " if self.exercise else ""
         if not self.outcomes:
-            text = f"{what}no tests ran"
+            text = what + self._(N_("no tests ran"))
         elif self.passed:
-            text = f"{what}all {n} {kind} passed"
+            text = what + self._(N_(f"all {n} {kind} passed"))
         else:
-            text = f"{what}{len(self.failures)} of {n} {kind} failed"
+            failed = len(self.failures)
+            text = what + self._(N_(f"{failed} of {n} {kind} failed"))
         if self.points is not None:
-            text += f" ({self.score:g} of {self.points:g} points)"
+            score, points = f"{self.score:g}", f"{self.points:g}"
+            text += " " + self._(N_(f"({score} of {points} points)"))
         return text
 
     def text(self) -> str:
         lines = [("PASS " if self.passed else "FAIL ") + self.headline()]
         for o in self.outcomes:
-            lines.append(f"  [{'ok' if o.passed else 'x '}] {o.description}{self._worth(o)}")
+            lines.append(f"  [{'ok' if o.passed else 'x '}] {self._(o.description)}{self._worth(o)}")
             if o.message:
-                lines.append(f"       {o.message}")
+                lines.append(f"       {self._(o.message)}")
         return "\n".join(lines)
 
     def html(self) -> str:
         color = "#1a7f37" if self.passed else "#cf222e"
         items = "".join(
-            f"<li>{'&#10004;' if o.passed else '&#10008;'} {escape(o.description)}{escape(self._worth(o))}"
-            + (f"<br><code>{escape(o.message)}</code>" if o.message else "") + "</li>"
+            f"<li>{'&#10004;' if o.passed else '&#10008;'} {escape(self._(o.description))}{escape(self._worth(o))}"
+            + (f"<br><code>{escape(self._(o.message))}</code>" if o.message else "") + "</li>"
             for o in self.outcomes)
         return (f'<div style="border-left:4px solid {color};padding:4px 10px">'
                 f'<b style="color:{color}">{escape(self.headline())}</b><ul>{items}</ul></div>')
@@ -121,7 +128,8 @@ class CellResult:
     def _worth(self, outcome: Outcome) -> str:
         if self.points is None or len(self.outcomes) < 2:
             return ""
-        return f" ({self.outcome_points(outcome):g} pt)"
+        points = f"{self.outcome_points(outcome):g}"
+        return " " + self._(N_(f"({points} pt)"))
 
     def to_dict(self) -> dict:
         data = {"exercise": self.exercise, "passed": self.passed,
@@ -147,11 +155,11 @@ def explain_failure(error: BaseException) -> str:
     if isinstance(error, NotImplementedError) and not str(error):
         return NOT_DONE
     if isinstance(error, AssertionError):
-        return str(error) or "assertion failed"
+        return str(error) or N_("assertion failed")
     if isinstance(error, NameError):
-        return f"{error}: run the cell that defines it (and keep the name the exercise asks for)"
+        return N_(f"{error}: run the cell that defines it (and keep the name the exercise asks for)")
     if isinstance(error, SystemExit) or type(error).__name__ == "SystemExit":
-        return "the code called sys.exit(); return a value or raise an error instead"
+        return N_("the code called sys.exit(); return a value or raise an error instead")
     return f"{type(error).__name__}: {error}"
 
 

@@ -21,11 +21,12 @@ COPY requirements.txt requirements-course.txt requirements-gpu.txt requirements-
 COPY autograder/ autograder/
 COPY docker/package-readme.md README.md
 # What students run, not the grader: autograder/grading (the judge, the sandbox, the hidden tests'
-# helpers) is removed before the package is installed (tests/test_deploy.py reads this line).
+# helpers) and autograder/instructor (passback, similarity, extensions) are removed before the
+# package is installed (tests/test_deploy.py reads this line).
 # jupyterhub-singleuser at the hub's version; nbgrader brings its lab extensions, of which
 # students keep the assignment list and validation (the formgrader is the hub's service).
 # rfc3987-syntax goes: jsonschema imports it when present and it costs 2 CPU-s at every server start.
-RUN rm -rf autograder/grading \
+RUN rm -rf autograder/grading autograder/instructor \
     && pip install --no-cache-dir -r "${REQUIREMENTS}" jupyterhub==6.1.1 . \
     && for tool in formgrader create-assignment course-list; do \
          jupyter labextension disable --level=sys_prefix "@jupyter/nbgrader:${tool}"; done \

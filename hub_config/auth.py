@@ -66,6 +66,7 @@ def _lti13_authenticator_class():
 
         launches_file = Unicode("", config=True,
                                 help="where launches' grade services claims are kept ('' keeps none)")
+        languages_file = Unicode("", config=True, help="where launches' locale claims are kept ('' keeps none)")
 
         async def authenticate(self, handler, data=None):
             user = await super().authenticate(handler, data)
@@ -74,7 +75,18 @@ def _lti13_authenticator_class():
             user["groups"] = [INSTRUCTORS if grades else STUDENTS]
             if not grades and self.launches_file:
                 self._record_launch(user["name"], data or {})
+            self._record_language(user["name"], (data or {}).get("locale"))
             return user
+
+        def _record_language(self, hub_user: str, locale) -> None:
+            from autograder.user_language import UserLanguages, language_of_locale
+
+            lang = language_of_locale(locale if isinstance(locale, str) else None)
+            if lang and self.languages_file:
+                try:
+                    UserLanguages(self.languages_file).set(hub_user, lang)
+                except OSError as error:
+                    self.log.error("could not record %s's language in %s: %s", hub_user, self.languages_file, error)
 
         def _record_launch(self, hub_user: str, claims: dict) -> None:
             from autograder.instructor.lms_launches import LaunchStore, launch_from_claims
@@ -103,7 +115,7 @@ def _required(env, names: dict[str, str], login: str) -> dict[str, str]:
 
 
 def configure_login(c, login: str, demo_passwords: dict[str, str] | None = None, environ=None,
-                    launches_file: str = "") -> None:
+                    launches_file: str = "", languages_file: str = "") -> None:
     """Set the hub's authenticator in config ``c``; LTI and OAuth read their settings from env.
     ``launches_file``: where LTI launches' grade services claims go (the course's, for passback)."""
     env = os.environ if environ is None else environ
@@ -117,6 +129,7 @@ def configure_login(c, login: str, demo_passwords: dict[str, str] | None = None,
             setattr(c.LTI13Authenticator, trait, {value} if trait == "client_id" else value)
         c.LTI13Authenticator.username_key = env.get("KERAS_COURSE_LTI_USERNAME_KEY", "sub")
         c.CourseLTI13Authenticator.launches_file = launches_file
+        c.CourseLTI13Authenticator.languages_file = languages_file
         c.Authenticator.allow_all = True  # the LMS decides who takes the course
         c.Authenticator.manage_groups = True
     elif login == "oauth":

@@ -126,7 +126,8 @@ c.JupyterHub.services = [
 # -- login -----------------------------------------------------------------------------------------
 auth = load_module("auth")
 auth.configure_login(c, settings.login, demo_accounts(settings) if settings.login == "demo" else None,
-                     launches_file=str(settings.course_root / LAUNCHES_FILE))
+                     launches_file=str(settings.course_root / LAUNCHES_FILE),
+                     languages_file=str(settings.launched_languages))
 
 # -- the profile's own part --------------------------------------------------------------------------
 PROFILE_FILES = {"local": HERE / "local.py", "docker": HERE / "docker.py"}

@@ -16,6 +16,7 @@ import sys
 from jupyterhub.spawner import LocalProcessSpawner, SimpleLocalProcessSpawner
 from traitlets import Unicode
 
+from autograder import user_language
 from autograder.hub import ensure_system_user, make_home, running_as_root, users_python, users_server_environment
 
 HOMES = str(settings.homes)  # noqa: F821
@@ -46,10 +47,22 @@ class CourseUserSpawner(LocalProcessSpawner):
 
 
 def make_user_home(spawner):
-    """Before each start: the system user (root only; a user from LTI or OAuth may be new) and home."""
+    """Before each start: the system user (root only; a user from LTI or OAuth may be new), home
+    and language (JupyterLab's, unless they chose one, and the course's messages)."""
+    name = spawner.user.name
     if running_as_root():
-        ensure_system_user(spawner.user.name)
-    make_home(settings, spawner.user.name)  # noqa: F821
+        ensure_system_user(name)
+    home = make_home(settings, name)  # noqa: F821
+    launched = user_language.UserLanguages(settings.launched_languages).get(name)  # noqa: F821
+    lang = user_language.choose(home, launched, settings.user_languages.get(name))  # noqa: F821
+    owner = None
+    if running_as_root():
+        import pwd
+
+        entry = pwd.getpwnam(name)
+        owner = (entry.pw_uid, entry.pw_gid)
+    user_language.apply(home, lang, owner)
+    spawner.environment = {**spawner.environment, "KERAS_COURSE_LANG": lang}
 
 
 c.JupyterHub.ip = "127.0.0.1"

@@ -766,3 +766,28 @@ def test_real_grading_puts_the_ledgers_penalty_in_the_gradebook(tmp_path, monkey
     assert set(sources.values()) == {"unverified"}  # copied into submitted/ by hand: no inbound folder to check
     with Gradebook(db_url) as gb:
         assert gb.find_submission("toy1", "bob").timestamp == dt.datetime(2027, 1, 18, 23, 59)
+
+
+def test_a_chapters_languages_are_one_chapter_for_late_days(tmp_path):
+    """ch01_setup and ch01_setup_zh_CN (course.py): the latest submission in either counts, and an
+    extension granted on either applies."""
+    import datetime as dt
+
+    from autograder.course import load_course
+    from autograder.deadlines import read_submissions
+    from conftest import copy_course
+    from nbgrader.api import Gradebook
+
+    course = load_course(copy_course(tmp_path))
+    due = course.chapter("ch01_setup").due.replace(tzinfo=None)
+    with Gradebook(f"sqlite:///{tmp_path / 'gb.db'}") as gb:
+        gb.add_student("ann")
+        for assignment, days in (("ch01_setup", -1), ("ch01_setup_zh_CN", 2)):
+            gb.add_assignment(assignment, duedate=due)
+            gb.update_or_create_submission(assignment, "ann", timestamp=due + dt.timedelta(days=days))
+        gb.grant_extension("ch01_setup", "ann", days=3)
+        merged = read_submissions(gb, "ann", course)
+        plain = read_submissions(gb, "ann")
+    assert set(merged) == {"ch01_setup"} and set(plain) == {"ch01_setup", "ch01_setup_zh_CN"}
+    assert merged["ch01_setup"].submitted.replace(tzinfo=None) == due + dt.timedelta(days=2)  # the later one
+    assert merged["ch01_setup"].extension == dt.timedelta(days=3)  # granted on the English one

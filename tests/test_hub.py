@@ -366,6 +366,37 @@ def test_the_browser_student_sees_a_passing_check_then_the_feedback(hub, browser
     assert 0 < float(score) < float(out_of) == CHAPTER_POINTS  # the first exercise's points, not the others'
 
 
+def test_the_chinese_demo_student_gets_jupyterlab_and_the_chapter_in_chinese(hub, browser_student):
+    """student3 works in Chinese (the demo's KERAS_COURSE_USER_LANGUAGES): JupyterLab's menus come
+    from the Chinese language pack, and the chapter's Chinese assignment opens with its glossary."""
+    if browser_student is None:
+        pytest.skip(f"no {CHROMIUM}: `make test` installs it (apt-get, as root)")
+    chinese = f"{CHAPTER}_zh_CN"
+    student = hub.logged_in("student3")
+    student.start_server()
+    fetched = student.assignment_action("fetch", hub.course.id, chinese)
+    assert {a["assignment_id"]: a["status"] for a in fetched["value"]}[chinese] == "fetched"
+    # a browser of their own (another context of the module's Chromium: no shared cookies)
+    context = browser_student.page.context.browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(f"{hub.url}/hub/login")
+        page.fill("#username_input", "student3")
+        page.fill("#password_input", hub.accounts["student3"])
+        page.click("#login_submit")
+        page.goto(f"{hub.url}/user/student3/lab/tree/{chinese}/{chinese}.ipynb")
+        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=SLOW_STEP_MS)
+        page.locator(".lm-MenuBar-itemLabel", has_text="文件").first.wait_for(timeout=60_000)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        try:
+            page.locator(".jp-RenderedMarkdown", has_text="术语表").first.wait_for(timeout=60_000)
+        finally:
+            page.screenshot(path=str(ARTIFACTS / "5-chinese-notebook.png"))
+    finally:
+        context.close()
+
+
 def test_keras_course_hub_prints_each_login_and_stops_cleanly_on_ctrl_c():
     """`make start`'s command as a person runs it: the welcome with every demo login, a student's
     server, then Ctrl-C (SIGINT to the terminal's process group): exit 0, nothing left running."""

@@ -138,17 +138,23 @@ def test_a_students_lti_launch_keeps_where_their_grades_go_and_an_instructors_do
     authenticator = app.config.JupyterHub.authenticator_class(config=app.config)
     assert authenticator.launches_file.endswith("course/lms_launches.json")  # beside the gradebook
     authenticator.launches_file = str(tmp_path / "launches.json")
+    assert authenticator.languages_file.endswith("user_languages.json")
+    authenticator.languages_file = str(tmp_path / "languages.json")
     ags = {"scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/score"],
            "lineitems": "https://lms.example.edu/api/lti/courses/7/line_items"}
     claims = lambda sub, role: {"sub": sub, "iss": LTI_ENV["KERAS_COURSE_LTI_ISSUER"], "aud": "course-tool-1",
                                 "https://purl.imsglobal.org/spec/lti/claim/roles": [LIS + role],
                                 CONTEXT_CLAIM: {"id": "7", "title": "DL"}, AGS_CLAIM: ags}
-    asyncio.run(authenticator.authenticate(None, claims("u-42", "Learner")))
+    asyncio.run(authenticator.authenticate(None, {**claims("u-42", "Learner"), "locale": "zh-CN"}))
     asyncio.run(authenticator.authenticate(None, claims("u-1", "Instructor")))
     asyncio.run(authenticator.authenticate(None, {**claims("u-43", "Learner"), AGS_CLAIM: {}}))
     kept = LaunchStore(tmp_path / "launches.json").launches()
     assert [(k.hub_user, k.lms_user, k.client_id, k.context_id, k.lineitems) for k in kept] == [
         ("u-42", "u-42", "course-tool-1", "7", ags["lineitems"])]
+    from autograder.user_language import UserLanguages
+
+    languages = UserLanguages(tmp_path / "languages.json")
+    assert languages.get("u-42") == "zh_CN" and languages.get("u-1") is None  # the LMS's locale claim
 
 
 # -- generic OAuth --------------------------------------------------------------------------------

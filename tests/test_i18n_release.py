@@ -47,11 +47,24 @@ def test_one_gradebook_grades_both_languages_to_the_same_scores(course):
     for assignment in (CHAPTER, CHINESE):
         solution = nbformat.read(course.source / assignment / f"{assignment}.ipynb", as_version=4)
         write_submission(course.root, "wen", solution, filename=f"{assignment}.ipynb", chapter=assignment)
+    write_submission(course.root, "li", released(course, CHINESE), filename=f"{CHINESE}.ipynb", chapter=CHINESE)
     done = subprocess.run([sys.executable, "-m", "autograder", "grade", CHAPTER, CHINESE, "--course", str(course.root)],
                           capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
     english, chinese = cell_scores(course.root, "wen", CHAPTER), cell_scores(course.root, "wen", CHINESE)
     assert english == chinese and sum(english.values()) == course.chapter(CHAPTER).points
+
+
+def test_feedback_on_a_chinese_notebook_speaks_chinese_and_shows_no_hidden_test(course):
+    """After the grading test: li submitted the Chinese release untouched."""
+    assert main(["feedback", CHINESE, "--course", str(course.root)]) == 0
+    page = next((course.root / "feedback" / "li" / CHINESE).glob("*.html")).read_text(encoding="utf-8")
+    assert "你的结果" in page and "尚未实现" in page  # the table and "not implemented yet", in Chinese
+    assert "not implemented yet" not in page
+    source = nbformat.read(course.source / CHINESE / f"{CHINESE}.ipynb", as_version=4)
+    hidden = [line.strip() for cell in source.cells if "BEGIN HIDDEN TESTS" in cell.source
+              for line in cell.source.split("### BEGIN HIDDEN TESTS")[1].splitlines() if len(line.strip()) > 30]
+    assert hidden and not [line for line in hidden if line in page]
 
 
 def test_release_names_an_unknown_language_or_a_missing_translation(course, capsys):
@@ -79,3 +92,15 @@ def test_a_translation_has_the_chapters_points_and_dates():
     with pytest.raises(CourseError, match="and each with _zh_CN"):
         course.chapter("ch01_setup_fr")
     assert graded_id  # the helper the solution filling uses elsewhere
+
+
+def test_passback_posts_a_chapter_once_whichever_language_was_submitted(course):
+    """After the grading test: wen submitted both languages; the latest counts, on one line item.
+    A student who only holds an extension has nothing graded and is not posted."""
+    from autograder.instructor.passback import Passback, ToolRegistration, gradebook_grades
+
+    assert main(["extend", "newbie", CHAPTER, "--days", "1", "--create-student", "--course", str(course.root)]) == 0
+    grades = gradebook_grades(course, CHINESE)
+    assert set(grades) == {"wen", "li"} and grades["wen"].score == course.chapter(CHAPTER).points
+    assert gradebook_grades(course, CHAPTER) == grades
+    assert Passback(course, CHINESE, ToolRegistration("", "", "", ""), None).chapter.id == CHAPTER

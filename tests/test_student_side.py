@@ -25,7 +25,10 @@ NOTEBOOKS = sorted(SOURCE.glob("ch*/ch*.ipynb"))
 HIDDEN_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS\n(.*?)^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
 
 # The grader's entry points: the only modules outside autograder/grading/ that may import it.
+# autograder/instructor/ (passback, similarity, extensions) is the instructor's and, like grading/,
+# never in a student's image (docker/student.Dockerfile).
 GRADER_SIDE = {"cli.py"}
+GRADER_PACKAGES = {"grading", "instructor"}
 
 
 def _python(source: str) -> ast.Module:
@@ -73,7 +76,7 @@ def _student_side() -> list[Path]:
     """The modules a student's image holds that are not the grader's entry points."""
     paths = [(path, path.relative_to(PACKAGE)) for path in sorted(PACKAGE.rglob("*.py"))]
     return [path for path, relative in paths
-            if relative.parts[0] != "grading" and relative.as_posix() not in GRADER_SIDE]
+            if relative.parts[0] not in GRADER_PACKAGES and relative.as_posix() not in GRADER_SIDE]
 
 
 def _split_cells(notebook: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -243,3 +246,24 @@ def test_the_student_side_imports_without_the_grading_package():
                           timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert int(done.stdout.split()[-1]) > 0
+
+
+def test_keras_course_works_without_the_grader_packages(tmp_path):
+    """A student's image has neither autograder/grading nor autograder/instructor: its keras-course
+    still builds its commands (check, start, translate), without the grader's verbs."""
+    import subprocess
+    import sys
+
+    blocker = tmp_path / "sitecustomize.py"
+    blocker.write_text(
+        "import importlib.abc, sys\n"
+        "class Block(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.startswith(('autograder.grading', 'autograder.instructor')):\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, Block())\n")
+    env = {**__import__("os").environ, "PYTHONPATH": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "autograder", "--help"], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "check" in done.stdout and "start" in done.stdout
+    assert "passback" not in done.stdout and "grade" not in done.stdout.split("{", 1)[1].split("}", 1)[0].split(",")

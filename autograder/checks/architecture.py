@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
+from ..i18n.messages import N_
 from .errors import CheckError
 from .padding import ZERO_PADDING_KINDS
 from .quiet import quietly
@@ -129,15 +130,15 @@ def reference_summary(spec: list[LayerSpec], input_shape) -> list[LayerSummary]:
 
 # What each checked field is called in a message, given its value.
 _PHRASES = {
-    "filters": lambda v: f"{v} filters",
+    "filters": lambda v: N_(f"{v} filters"),
     "units": lambda v: f"{v} units",
     "kernel_size": lambda v: f"kernel {'x'.join(map(str, v))}",
-    "pool_size": lambda v: f"pool size {'x'.join(map(str, v))}",
+    "pool_size": lambda v: N_(f"pool size {'x'.join(map(str, v))}"),
     "strides": lambda v: f"strides {stride_text(v)}",
     "padding": lambda v: f'padding="{v}"',
     "rate": lambda v: f"rate {v:g}",
-    "activation": lambda v: ("a nonlinear activation (tanh, relu, ...)" if v == NONLINEAR
-                             else f'activation "{v}"'),
+    "activation": lambda v: (N_("a nonlinear activation (tanh, relu, ...)") if v == NONLINEAR
+                             else N_(f'activation "{v}"')),
     "batch_norm": lambda v: ("BatchNormalization" if v is True else "no BatchNormalization" if not v
                              else f"BatchNormalization {v.replace('activation', 'its activation')}"),
 }
@@ -183,12 +184,12 @@ def first_difference(summary: LayerSummary, spec: LayerSpec) -> str | None:
     if summary.kind not in spec.kinds:
         # A zero padding that did not fold: say what it does to the layer after it.
         found = summary.note if summary.kind in ZERO_PADDING_KINDS and summary.note else summary.describe()
-        return f"{where}: expected {spec.describe()}, found {found}"
+        return N_(f"{where}: expected {spec.describe()}, found {found}")
     for name, phrase in _PHRASES.items():
         expected = getattr(spec, name)
         if expected is not None and not _field_matches(name, expected, summary):
             found = _found_text(name, summary)
-            return f"{where}: expected {summary.kind} with {phrase(expected)}, found {found}"
+            return N_(f"{where}: expected {summary.kind} with {phrase(expected)}, found {found}")
     return None
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..i18n.messages import N_
 from .errors import CheckError
 
 __all__ = [
@@ -28,7 +29,12 @@ FLOATING_ERRORS = {"over": "raise", "divide": "raise", "invalid": "raise", "unde
 
 
 def _reread(section: str | None) -> str:
-    return f' Reread "{section}".' if section else ""
+    return N_(f' Reread "{section}".') if section else ""
+
+
+# A message with a reread is written out with f"{_reread(section)}" in it, and once without: so that the
+# catalogue holds the whole text (a template of its own, matched before a shorter one such as the
+# "what" of an activation, which ends in a placeholder and would otherwise take in the whole message).
 
 
 def _format(value) -> str:
@@ -41,12 +47,14 @@ def _format(value) -> str:
 def _as_array(actual, what: str, section: str | None) -> np.ndarray:
     if actual is None:
         raise CheckError(f"{what} returned None: did the function forget to `return` its result?"
-                         + _reread(section))
+                         f"{_reread(section)}" if section else
+                         f"{what} returned None: did the function forget to `return` its result?")
     try:
         return np.asarray(actual)
     except Exception:  # noqa: BLE001 - anything that is not array-like
         raise CheckError(f"{what} should be an array of numbers, found {type(actual).__name__}."
-                         + _reread(section)) from None
+                         f"{_reread(section)}" if section else
+                         f"{what} should be an array of numbers, found {type(actual).__name__}.") from None
 
 
 def first_mismatch(actual, expected, rtol: float = 1e-5, atol: float = 1e-6):
@@ -70,20 +78,27 @@ def assert_same_shape(actual, expected_shape, what: str = "the result", section:
     shape = np.shape(actual)
     if tuple(shape) != tuple(expected_shape):
         raise CheckError(f"{what} has shape {tuple(shape)}, expected {tuple(expected_shape)}: keep the "
-                         "input's shape (NumPy operations work element by element)." + _reread(section))
+                         "input's shape (NumPy operations work element by element)."
+                         f"{_reread(section)}" if section else
+                         f"{what} has shape {tuple(shape)}, expected {tuple(expected_shape)}: keep the "
+                         "input's shape (NumPy operations work element by element).")
 
 
 def assert_finite(actual, what: str = "the result", section: str | None = None) -> None:
     """No NaN and no infinity anywhere; the message names the first bad element."""
     values = _as_array(actual, what, section)
     if values.dtype.kind not in "biufc":
-        raise CheckError(f"{what} should hold numbers, found dtype {values.dtype}." + _reread(section))
+        raise CheckError(f"{what} should hold numbers, found dtype {values.dtype}."
+                         f"{_reread(section)}" if section else
+                         f"{what} should hold numbers, found dtype {values.dtype}.")
     bad = ~np.isfinite(values)
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0]) if values.ndim else ()
         raise CheckError(f"{what} holds {_format(values[index])} at index {index}: a large input overflowed "
                          "somewhere; rewrite the formula so no intermediate value grows past the float range."
-                         + _reread(section))
+                         f"{_reread(section)}" if section else
+                         f"{what} holds {_format(values[index])} at index {index}: a large input overflowed "
+                         "somewhere; rewrite the formula so no intermediate value grows past the float range.")
 
 
 def assert_array_matches(actual, expected, rtol: float = 1e-5, atol: float = 1e-6, what: str = "the result",
@@ -96,7 +111,9 @@ def assert_array_matches(actual, expected, rtol: float = 1e-5, atol: float = 1e-
     values = _as_array(actual, what, section)
     expected = np.asarray(expected)
     if values.dtype.kind not in "biufc":
-        raise CheckError(f"{what} should hold numbers, found dtype {values.dtype}." + _reread(section))
+        raise CheckError(f"{what} should hold numbers, found dtype {values.dtype}."
+                         f"{_reread(section)}" if section else
+                         f"{what} should hold numbers, found dtype {values.dtype}.")
     assert_same_shape(values, expected.shape, what, section)
     if not allow_nan:
         with np.errstate(all="ignore"):
@@ -104,16 +121,23 @@ def assert_array_matches(actual, expected, rtol: float = 1e-5, atol: float = 1e-
         if nan.any():
             index = tuple(int(i) for i in np.argwhere(nan)[0]) if nan.ndim else ()
             raise CheckError(f"{what} is NaN at index {index}, expected {_format(expected[index])}: an "
-                             "intermediate value overflowed (inf - inf, inf / inf or 0 * inf)." + _reread(section))
+                             "intermediate value overflowed (inf - inf, inf / inf or 0 * inf)."
+                             f"{_reread(section)}" if section else
+                             f"{what} is NaN at index {index}, expected {_format(expected[index])}: an "
+                             "intermediate value overflowed (inf - inf, inf / inf or 0 * inf).")
     mismatch = first_mismatch(values, expected, rtol=rtol, atol=atol)
     if mismatch is None:
         return
     index, found, wanted, count = mismatch
-    at = f" at index {index}" if index else ""
+    at = N_(f" at index {index}") if index else ""
     raise CheckError(
         f"{what} differs{at}: found {_format(found)}, expected {_format(wanted)} "
         f"(|found - expected| must be <= atol {atol:g} + rtol {rtol:g} * |expected|; "
-        f"{count} of {values.size} values differ)." + _reread(section))
+        f"{count} of {values.size} values differ)."
+        f"{_reread(section)}" if section else
+        f"{what} differs{at}: found {_format(found)}, expected {_format(wanted)} "
+        f"(|found - expected| must be <= atol {atol:g} + rtol {rtol:g} * |expected|; "
+        f"{count} of {values.size} values differ).")
 
 
 def call_cleanly(func, *args, what: str | None = None, section: str | None = None, numpy_only: bool = False,
@@ -152,16 +176,25 @@ def judge_strict_answer(answer, args, what: str, section: str | None = None, num
         raise CheckError(f"{what} triggers NumPy's {answer['floating_error']} (it would print a RuntimeWarning): "
                          "an intermediate value such as np.exp of a large number grows past the float "
                          "range. Rewrite the formula so that it stays finite for inputs like +-1000."
-                         + _reread(section))
+                         f"{_reread(section)}" if section else
+                         f"{what} triggers NumPy's {answer['floating_error']} (it would print a RuntimeWarning): "
+                         "an intermediate value such as np.exp of a large number grows past the float "
+                         "range. Rewrite the formula so that it stays finite for inputs like +-1000.")
     if answer.get("warnings"):
         raise CheckError(f"{what} emits a RuntimeWarning: {answer['warnings'][0]}. Rewrite the formula so that "
-                         "it stays finite for inputs like +-1000." + _reread(section))
+                         "it stays finite for inputs like +-1000."
+                         f"{_reread(section)}" if section else
+                         f"{what} emits a RuntimeWarning: {answer['warnings'][0]}. Rewrite the formula so that "
+                         "it stays finite for inputs like +-1000.")
     # Keras first (what the code called), then the backend it reached: the same message on every backend.
     used = sorted({name for name in answer.get("frameworks") or [] if isinstance(name, str)},
                   key=lambda name: (name != "keras", name))
     if numpy_only and used:
         raise CheckError(f"{what} calls {', '.join(used)}: write it with NumPy operations (np.exp, np.where, "
-                         "np.maximum, ...), as the exercise asks." + _reread(section))
+                         "np.maximum, ...), as the exercise asks."
+                         f"{_reread(section)}" if section else
+                         f"{what} calls {', '.join(used)}: write it with NumPy operations (np.exp, np.where, "
+                         "np.maximum, ...), as the exercise asks.")
     for index, value in answer.get("changed") or []:  # what it did to its inputs, done to ours too
         original = args[index] if type(index) is int and 0 <= index < len(args) else None
         if isinstance(original, np.ndarray) and isinstance(value, np.ndarray) and value.shape == original.shape \

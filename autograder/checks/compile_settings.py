@@ -26,6 +26,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..i18n.messages import N_
 from .errors import CheckError
 from .quiet import quiet
 
@@ -240,8 +241,11 @@ def assert_loss(model, expected: str, what: str = "the model", section: str = ""
         return
     found = identify_loss(model, what)
     if found != expected:
-        shown = f"computes like {found}" if found else f"computes none of the built-in losses ({_spelled(loss_setting(model, what))})"
-        raise CheckError(f"{what}'s loss {shown}; expected {expected}{_reread(section)}")
+        shown = (N_(f"computes like {found}") if found else
+                 N_(f"computes none of the built-in losses ({_spelled(loss_setting(model, what))})"))
+        # f"...{_reread(section)}" written out: two placeholders side by side would split the text anywhere
+        raise CheckError(f"{what}'s loss {shown}; expected {expected} (reread {section})" if section else
+                         f"{what}'s loss {shown}; expected {expected}")
 
 
 # --- metrics -------------------------------------------------------------------------------
@@ -338,7 +342,8 @@ def assert_metrics(model, expected, what: str = "the model", section: str = "", 
         unused.remove(match)
     if exact and unused:
         extra = ", ".join(_spelled(s) for s in unused)
-        raise CheckError(f"{what} should track only {', '.join(expected)}; it also tracks {extra}{_reread(section)}")
+        raise CheckError(f"{what} should track only {', '.join(expected)}; it also tracks {extra} (reread {section})"
+                         if section else f"{what} should track only {', '.join(expected)}; it also tracks {extra}")
 
 
 # --- optimizer -----------------------------------------------------------------------------
@@ -383,11 +388,14 @@ def assert_optimizer(model_or_optimizer, expected: str, learning_rate: float | N
     expected = expected.lower()
     found = identify_optimizer(model_or_optimizer, what)
     if found != expected:
-        raise CheckError(f"{what}'s optimizer is {found}; expected {expected}{_reread(section)}")
+        raise CheckError(f"{what}'s optimizer is {found}; expected {expected} (reread {section})" if section else
+                         f"{what}'s optimizer is {found}; expected {expected}")
     if learning_rate is not None:
         lr = learning_rate_of(model_or_optimizer, what)
         if not np.isclose(lr, learning_rate, rtol=rtol, atol=0.0):
-            raise CheckError(f"{what}'s {expected} learning rate is {lr:.6g}; expected {learning_rate:g}{_reread(section)}")
+            raise CheckError(f"{what}'s {expected} learning rate is {lr:.6g}; expected {learning_rate:g} "
+                             f"(reread {section})" if section else
+                             f"{what}'s {expected} learning rate is {lr:.6g}; expected {learning_rate:g}")
 
 
 # --- all together --------------------------------------------------------------------------

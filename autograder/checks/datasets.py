@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from ..remote import is_instance, type_name
+from ..i18n.messages import N_
 from .errors import CheckError
 
 __all__ = ["assert_batch_sizes", "assert_element_spec", "assert_one_epoch", "assert_orders", "epoch_batches",
@@ -29,7 +30,7 @@ __all__ = ["assert_batch_sizes", "assert_element_spec", "assert_one_epoch", "ass
 
 
 def _reread(section: str | None) -> str:
-    return f' Reread {section}.' if section else ""
+    return N_(f' Reread {section}.') if section else ""
 
 
 def _numpy(value):
@@ -181,5 +182,8 @@ def assert_orders(orders: dict, same=(), different=(), what: str = "the dataset"
                              f"{first} (example {orders[a][first]} vs {orders[b][first]})." + _reread(section))
     for a, b in different:
         if np.array_equal(orders[a], orders[b]):
+            # the whole message a template too: the "..." of a long order would split its sentence
             raise CheckError(f"{what}: {a} and {b} give the same order {_short(list(map(int, orders[a])))}, "
-                             "they should differ." + _reread(section))
+                             f"they should differ.{_reread(section)}" if section else
+                             f"{what}: {a} and {b} give the same order {_short(list(map(int, orders[a])))}, "
+                             "they should differ.")

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from .errors import CheckError
 
-
-def _reread(section: str | None) -> str:
-    return f"; reread {section}" if section else ""
+# Each message is written out with and without "; reread {section}": a placeholder side by side with
+# another (f"{kind}{_reread(section)}") would let a translation split the text at any character.
 
 
 def assert_raises(call, what: str, words=(), section: str | None = None, error: type = ValueError) -> str:
@@ -26,13 +25,17 @@ def assert_raises(call, what: str, words=(), section: str | None = None, error: 
         message = str(raised)
     except Exception as raised:  # noqa: BLE001 - a student's function may raise anything
         raise CheckError(f"{what} raised {type(raised).__name__}, expected {kind}: an unsupported argument "
-                         f"value is a {kind}{_reread(section)}") from None
+                         f"value is a {kind}; reread {section}" if section else
+                         f"{what} raised {type(raised).__name__}, expected {kind}: an unsupported argument "
+                         f"value is a {kind}") from None
     else:
-        raise CheckError(f"{what} should raise {kind}{_reread(section)}")
+        raise CheckError(f"{what} should raise {kind}; reread {section}" if section else
+                         f"{what} should raise {kind}")
     for word in words:
         if word.lower() not in message.lower():
-            raise CheckError(f"{what} raised {kind}({message!r}); its message should mention {word!r}"
-                             f"{_reread(section)}")
+            raise CheckError(f"{what} raised {kind}({message!r}); its message should mention {word!r}; "
+                             f"reread {section}" if section else
+                             f"{what} raised {kind}({message!r}); its message should mention {word!r}")
     return message
 
 
@@ -43,5 +46,7 @@ def assert_accepts(call, what: str, section: str | None = None) -> None:
         call()
     except Exception as raised:  # noqa: BLE001 - a student's function may raise anything
         raise CheckError(f"{what} raised {type(raised).__name__} ({str(raised)[:120]}), but it is a valid call: "
-                         f"the error for a bad argument must come from checking that argument{_reread(section)}") \
-            from None
+                         f"the error for a bad argument must come from checking that argument; reread {section}"
+                         if section else
+                         f"{what} raised {type(raised).__name__} ({str(raised)[:120]}), but it is a valid call: "
+                         f"the error for a bad argument must come from checking that argument") from None

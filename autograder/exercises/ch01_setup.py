@@ -17,6 +17,7 @@ from ..checks.architecture import assert_matches_spec, dense
 from ..checks.compile_settings import assert_compiled_for
 from ..checks.errors import CheckError
 from ..checks.raises import assert_raises
+from ..i18n.messages import N_
 from . import public_test
 
 REPORT_KEYS = {"python_version", "keras_version", "backend", "backend_version", "gpus",
@@ -36,9 +37,9 @@ def uncached(func):
 
 # How each backend lists its GPUs, as the notebook teaches it (the hidden tests make up GPUs this way).
 GPU_LISTING = {
-    "tensorflow": "tf.config.list_physical_devices('GPU'), each device's .name",
-    "jax": "jax.devices(), the devices whose .platform is 'gpu', each as str(device)",
-    "torch": "torch.cuda.device_count() devices, each as str(torch.device('cuda', i))",
+    "tensorflow": N_("tf.config.list_physical_devices('GPU'), each device's .name"),
+    "jax": N_("jax.devices(), the devices whose .platform is 'gpu', each as str(device)"),
+    "torch": N_("torch.cuda.device_count() devices, each as str(torch.device('cuda', i))"),
 }
 
 
@@ -114,7 +115,7 @@ def report_follows_floatx(environment_report):
     import keras
 
     keras.config.set_floatx("float64")  # the check runner restores the default afterwards
-    assert_report_matches(uncached(environment_report)(), 'environment_report() after set_floatx("float64")')
+    assert_report_matches(uncached(environment_report)(), N_('environment_report() after set_floatx("float64")'))
 
 
 # --- keras_config --------------------------------------------------------------------------
@@ -150,12 +151,12 @@ def config_jax(keras_config):
 def config_rejects_theano(keras_config):
     """keras_config("theano") raises ValueError saying Theano was removed"""
     assert_raises(lambda: keras_config("theano"), 'keras_config("theano")', ["removed"],
-                  section='"Choosing a backend"')
+                  section=N_('"Choosing a backend"'))
 
 
 # --- build_first_model ---------------------------------------------------------------------
 
-FIRST_MODEL_SECTION = '"Your first model"'
+FIRST_MODEL_SECTION = N_('"Your first model"')
 
 
 def first_model_spec(num_classes: int, hidden_units: int) -> list:
@@ -181,7 +182,7 @@ def first_model_compiled(build_first_model):
 
 # --- reproducible_weights ------------------------------------------------------------------
 
-REPRO_SECTION = '"Reproducible runs"'
+REPRO_SECTION = N_('"Reproducible runs"')
 
 
 def as_weight_list(weights, what: str) -> list[np.ndarray]:

@@ -16,15 +16,17 @@ from ..checks.quiet import quiet
 from ..checks.summary import flat_layers
 from ..checks.raises import assert_raises
 from ..checks.reference_cache import reference_cache
+from ..i18n.messages import N_
 from . import public_test
 
 # --- activations -----------------------------------------------------------------------------
 
 SECTIONS = {
-    "softmax": "Softmax", "sigmoid": "Sigmoid and hard sigmoid", "hard_sigmoid": "Sigmoid and hard sigmoid",
-    "tanh": "Tanh and softsign", "softsign": "Tanh and softsign", "relu": "ReLU, linear and softplus",
-    "linear": "ReLU, linear and softplus", "softplus": "ReLU, linear and softplus", "elu": "ELU and SELU",
-    "selu": "ELU and SELU",
+    "softmax": N_("Softmax"), "sigmoid": N_("Sigmoid and hard sigmoid"),
+    "hard_sigmoid": N_("Sigmoid and hard sigmoid"), "tanh": N_("Tanh and softsign"),
+    "softsign": N_("Tanh and softsign"), "relu": N_("ReLU, linear and softplus"),
+    "linear": N_("ReLU, linear and softplus"), "softplus": N_("ReLU, linear and softplus"),
+    "elu": N_("ELU and SELU"), "selu": N_("ELU and SELU"),
 }
 EXTREMES = [-1000.0, -100.0, -20.0, -3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0, 20.0, 100.0, 1000.0]
 
@@ -49,7 +51,9 @@ def keras_activation(name: str, x, **kwargs) -> np.ndarray:
 
 def _call_text(name, x, kwargs) -> str:
     args = "".join(f", {k}={v!r}" for k, v in kwargs.items())
-    return f"{name}(x{args}) on {x.dtype} x of shape {x.shape}"
+    if not args:  # a placeholder matches one character or more: without arguments, a template of its own
+        return N_(f"{name}(x) on {x.dtype} x of shape {x.shape}")
+    return N_(f"{name}(x{args}) on {x.dtype} x of shape {x.shape}")
 
 
 def assert_activation(func, name: str, x, allow_warnings: bool = False, **kwargs) -> None:
@@ -77,7 +81,7 @@ def activation_public_test(name: str):
         assert_activation(func, name, sample())
         assert_activation(func, name, extremes())
 
-    test.__doc__ = f"{name}(x) matches keras.activations.{name} on random and extreme (+-1000) float32 inputs"
+    test.__doc__ = N_(f"{name}(x) matches keras.activations.{name} on random and extreme (+-1000) float32 inputs")
     test.__name__ = f"{name}_matches_keras"
     return test
 
@@ -111,8 +115,8 @@ def softmax_rows_sum_to_one(softmax):
 
 # --- layer arithmetic ------------------------------------------------------------------------
 
-ARITHMETIC_SECTION = '"Counting parameters"'
-SHAPES_SECTION = '"Output shapes of convolution and pooling"'
+ARITHMETIC_SECTION = N_('"Counting parameters"')
+SHAPES_SECTION = N_('"Output shapes of convolution and pooling"')
 RNN_LAYERS = {"simple_rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
 
 
@@ -235,9 +239,9 @@ def pool_shapes(pool2d_output_shape):
 
 # --- models ----------------------------------------------------------------------------------
 
-TWO_BRANCH_SECTION = '"Several inputs: the functional API"'
-RESIDUAL_SECTION = '"Merge layers and a residual block"'
-SEQUENCE_SECTION = '"Recurrent layers"'
+TWO_BRANCH_SECTION = N_('"Several inputs: the functional API"')
+RESIDUAL_SECTION = N_('"Merge layers and a residual block"')
+SEQUENCE_SECTION = N_('"Recurrent layers"')
 
 
 def _kinds(model) -> list[str]:
@@ -369,8 +373,8 @@ def assert_residual_block(residual_dense_block, width: int, units: int, seed: in
     dense = _dense_layers(model)
     want = residual_param_count(width, units)
     if model.count_params() != want or len(dense) != (2 if width == units else 3):
-        how = ("no projection: the shortcut is the input itself" if width == units else
-               "a projection Dense(units) on the shortcut because the widths differ")
+        how = (N_("no projection: the shortcut is the input itself") if width == units else
+               N_("a projection Dense(units) on the shortcut because the widths differ"))
         raise CheckError(f"{what} has {model.count_params()} parameters in {len(dense)} Dense layers, expected "
                          f"{want} in {2 if width == units else 3}: two Dense({units}) layers and {how}; "
                          f"reread {RESIDUAL_SECTION}")
@@ -391,9 +395,9 @@ def assert_residual_block(residual_dense_block, width: int, units: int, seed: in
     if not any(np.allclose(found, c, rtol=1e-4, atol=1e-4) for c in candidates):
         best = candidates[0]
         index = tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(found - best)), best.shape))
-        hint = ("a ReLU after the addition" if np.any(found < 0) else
-                "relu only on the first Dense, none on the second before the addition, the shortcut added, "
-                "then relu")
+        hint = (N_("a ReLU after the addition") if np.any(found < 0) else
+                N_("relu only on the first Dense, none on the second before the addition, the shortcut added, "
+                   "then relu"))
         raise CheckError(f"{what} computes {found[index]:.5g} at {index} where relu(Dense(relu(Dense(x))) + "
                          f"shortcut) gives {best[index]:.5g}: check {hint}; reread {RESIDUAL_SECTION}")
 
@@ -463,23 +467,23 @@ def sequence_cells(build_sequence_classifier):
 
 # --- a layer of your own ------------------------------------------------------------------------
 
-CUSTOM_LAYER_TITLE = "A layer of your own"
-CUSTOM_LAYER_SECTION = f'"{CUSTOM_LAYER_TITLE}"'
+CUSTOM_LAYER_TITLE = N_("A layer of your own")
+CUSTOM_LAYER_SECTION = N_('"A layer of your own"')  # f'"{CUSTOM_LAYER_TITLE}"', written out for the catalogue
 STAGE_HINTS = {
-    "make": "__init__(self, units=32, use_bias=True, **kwargs) stores the arguments and passes **kwargs to "
-            "super().__init__",
-    "first_call": "the first call builds the layer: build(self, input_shape) makes the weights with "
-                  "self.add_weight from input_shape[-1], then call(self, inputs) computes",
-    "call": "call(self, inputs) returns inputs @ kernel (+ bias) on the last axis",
-    "get_config": "get_config(self) returns super().get_config() plus units and use_bias",
-    "from_config": "get_config(self) must return super().get_config() plus every argument __init__ takes "
-                   "(units, use_bias), so that Linear(**config) makes the same layer",
-    "clone_call": "a layer made from get_config() must build and compute like the original: get_config "
-                  "returns units and use_bias",
-    "save": "a model holding the layer must save in the .keras format: get_config returns plain values",
-    "load": "keras.saving.load_model finds a custom class by its registered name: decorate the class with "
-            "@keras.saving.register_keras_serializable() (and give it a get_config)",
-    "loaded_call": "the loaded model must compute: build and call must work on a layer made from its config",
+    "make": N_("__init__(self, units=32, use_bias=True, **kwargs) stores the arguments and passes **kwargs to "
+               "super().__init__"),
+    "first_call": N_("the first call builds the layer: build(self, input_shape) makes the weights with "
+                     "self.add_weight from input_shape[-1], then call(self, inputs) computes"),
+    "call": N_("call(self, inputs) returns inputs @ kernel (+ bias) on the last axis"),
+    "get_config": N_("get_config(self) returns super().get_config() plus units and use_bias"),
+    "from_config": N_("get_config(self) must return super().get_config() plus every argument __init__ takes "
+                      "(units, use_bias), so that Linear(**config) makes the same layer"),
+    "clone_call": N_("a layer made from get_config() must build and compute like the original: get_config "
+                     "returns units and use_bias"),
+    "save": N_("a model holding the layer must save in the .keras format: get_config returns plain values"),
+    "load": N_("keras.saving.load_model finds a custom class by its registered name: decorate the class with "
+               "@keras.saving.register_keras_serializable() (and give it a get_config)"),
+    "loaded_call": N_("the loaded model must compute: build and call must work on a layer made from its config"),
 }
 
 
@@ -505,7 +509,7 @@ def assert_custom_layer(Linear, width: int, units: int, use_bias: bool = True, l
     x, values, expected = linear_case(width, units, use_bias, leading, seed)
     kwargs = {"units": units} if use_bias else {"units": units, "use_bias": False}
     what = f"Linear({units}{'' if use_bias else ', use_bias=False'})"
-    on = f"on inputs of shape {x.shape}"
+    on = N_(f"on inputs of shape {x.shape}")
     report = run_probe("custom_layer_trial", Linear, kwargs, x, values, save)
     if not isinstance(report, dict):
         raise CheckError(f"{what} could not be tried (the kernel answered {type(report).__name__})")
@@ -514,7 +518,7 @@ def assert_custom_layer(Linear, width: int, units: int, use_bias: bool = True, l
         """What the probe recorded under ``key``, or the failure of the stage that stopped it first."""
         if key in report:
             return report[key]
-        raise stage_error(report, lambda stage, error: (
+        raise stage_error(report, lambda stage, error: N_(
             f"{what} {on}: {error} (while {STAGE_WORDS.get(stage, stage)}); {STAGE_HINTS.get(stage, '')}; "
             f"reread {CUSTOM_LAYER_SECTION}"))
 
@@ -526,7 +530,8 @@ def assert_custom_layer(Linear, width: int, units: int, use_bias: bool = True, l
     wanted = sorted(tuple(v.shape) for v in values)
     if found != wanted:
         raise CheckError(f"{what} {on} made weights of shapes {found}, expected {wanted}: a kernel of "
-                         f"(input_shape[-1], units){' and a bias of (units,)' if use_bias else ' and no bias'}; "
+                         f"(input_shape[-1], units)"
+                         f"{N_(' and a bias of (units,)') if use_bias else N_(' and no bias')}; "
                          f"reread {CUSTOM_LAYER_SECTION}")
     for weight in report["weights"]:
         initial = np.asarray(weight.get("initial"), dtype="float64")
@@ -543,24 +548,25 @@ def assert_custom_layer(Linear, width: int, units: int, use_bias: bool = True, l
         raise CheckError(f"{what}'s weights should all be trainable (add_weight(..., trainable=True), the "
                          f"default): fit() would never change the others")
     assert_array_matches(need("output"), expected, rtol=1e-4, atol=1e-4,
-                         what=f"{what} {on}, with the judge's kernel and bias,", section=CUSTOM_LAYER_TITLE)
+                         what=N_(f"{what} {on}, with the judge's kernel and bias,"), section=CUSTOM_LAYER_TITLE)
     clone_weights = sorted(tuple(shape) for shape in need("clone_weights"))
     if clone_weights != wanted:
         raise CheckError(f"Linear.from_config({what}.get_config()) made weights of shapes {clone_weights}, "
                          f"expected {wanted}: {STAGE_HINTS['from_config']}; reread {CUSTOM_LAYER_SECTION}")
     assert_array_matches(need("clone_output"), expected, rtol=1e-4, atol=1e-4,
-                         what=f"the layer made from {what}.get_config()", section=CUSTOM_LAYER_TITLE)
+                         what=N_(f"the layer made from {what}.get_config()"), section=CUSTOM_LAYER_TITLE)
     if save:
         assert_array_matches(need("loaded_output"), expected, rtol=1e-4, atol=1e-4,
-                             what=f"a model holding {what}, saved as .keras and loaded,", section=CUSTOM_LAYER_TITLE)
+                             what=N_(f"a model holding {what}, saved as .keras and loaded,"),
+                             section=CUSTOM_LAYER_TITLE)
 
 
 
 STAGE_WORDS = {
-    "make": "making the layer", "first_call": "calling it the first time", "call": "calling it",
-    "get_config": "calling get_config()", "from_config": "making a layer from its get_config()",
-    "clone_call": "calling the layer made from get_config()", "save": "saving a model that holds it",
-    "load": "loading that model with keras.saving.load_model", "loaded_call": "calling the loaded model",
+    "make": N_("making the layer"), "first_call": N_("calling it the first time"), "call": N_("calling it"),
+    "get_config": N_("calling get_config()"), "from_config": N_("making a layer from its get_config()"),
+    "clone_call": N_("calling the layer made from get_config()"), "save": N_("saving a model that holds it"),
+    "load": N_("loading that model with keras.saving.load_model"), "loaded_call": N_("calling the loaded model"),
 }
 
 

@@ -19,6 +19,7 @@ from ..checks.errors import CheckError, stage_error
 from ..checks.reference_cache import reference_cache
 from ..checks.raises import assert_raises
 from ..remote import run_probe
+from ..i18n.messages import N_
 from . import public_test
 
 # --- optimizers ----------------------------------------------------------------------------
@@ -201,7 +202,7 @@ TASKS = {
     "multilabel": ("sigmoid", 3, "binary_crossentropy", "binary_accuracy"),
     "regression": ("linear", 1, "mean_squared_error", "mean_absolute_error"),
 }
-TASK_SECTION = "Choosing loss, metrics and optimizer for a task"
+TASK_SECTION = N_("Choosing loss, metrics and optimizer for a task")
 
 
 def task_model(activation: str, units: int, input_dim: int = 5, as_layer: bool = False):
@@ -344,8 +345,8 @@ def rejects_unknown_task(compile_for_task):
 
 # --- watching training: a learning-rate sweep, callbacks ---------------------------------------
 
-SWEEP_SECTION = "Watching training: the learning rate"
-CALLBACKS_SECTION = "Callbacks: stopping early, adjusting the learning rate, your own"
+SWEEP_SECTION = N_("Watching training: the learning rate")
+CALLBACKS_SECTION = N_("Callbacks: stopping early, adjusting the learning rate, your own")
 RUN_KINDS = ("diverged", "too slow", "good")
 
 

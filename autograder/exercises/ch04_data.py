@@ -20,15 +20,19 @@ from ..checks.arrays import assert_array_matches
 from ..checks.datasets import assert_one_epoch, assert_orders, epoch_batches
 from ..checks.errors import CheckError
 from ..checks.raises import assert_raises
+from ..i18n.messages import N_
 from ..remote import is_instance, type_name
 from . import public_test
 
-SCALE_SECTION = '"Normalising images"'
-ONE_HOT_SECTION = '"One-hot labels"'
-PIPELINE_SECTION = '"tf.data pipelines"'
-PYDATASET_SECTION = '"Feeding fit from a PyDataset"'
-AUGMENT_SECTION = '"Augmentation with preprocessing layers"'
-FOLDER_SECTION = '"Reading an image folder"'
+SCALE_SECTION = N_('"Normalising images"')
+ONE_HOT_SECTION = N_('"One-hot labels"')
+PIPELINE_SECTION = N_('"tf.data pipelines"')
+PYDATASET_SECTION = N_('"Feeding fit from a PyDataset"')
+AUGMENT_SECTION = N_('"Augmentation with preprocessing layers"')
+FOLDER_SECTION = N_('"Reading an image folder"')
+# The catalogue's bare titles of the sections datasets.py rereads: its ' Reread {section}.' reads like
+# arrays.py's ' Reread "{section}".', which a translation matches first, taking the title without quotes.
+BARE_TITLES = (N_("tf.data pipelines"), N_("Feeding fit from a PyDataset"))
 
 
 def uncached(func):
@@ -57,14 +61,14 @@ def assert_scaled(scale_images, x: np.ndarray, what: str) -> None:
         raise CheckError(f"{what} should return a NumPy array, found {type(result).__name__}; reread {SCALE_SECTION}")
     expected_shape = x.shape + (1,) if x.ndim == 3 else x.shape
     if result.shape != expected_shape:
-        hint = (" (N, H, W) images get a channel axis: (N, H, W, 1)" if x.ndim == 3 else
-                " images that already have a channel axis keep their shape")
+        hint = (N_(" (N, H, W) images get a channel axis: (N, H, W, 1)") if x.ndim == 3 else
+                N_(" images that already have a channel axis keep their shape"))
         raise CheckError(f"{what} has shape {result.shape}, expected {expected_shape}:{hint}; reread {SCALE_SECTION}")
     if result.dtype != np.float32:
         raise CheckError(f"{what} has dtype {result.dtype}, expected float32 (what Keras layers compute in); "
                          f"reread {SCALE_SECTION}")
     assert_array_matches(result, x.reshape(expected_shape).astype(np.float64) / 255.0, rtol=1e-6, atol=1e-6,
-                         what=what, section=SCALE_SECTION[1:-1])
+                         what=what, section=N_("Normalising images"))  # SCALE_SECTION[1:-1]
 
 
 @public_test("scale_images")
@@ -88,16 +92,17 @@ def assert_one_hot(one_hot, labels, num_classes: int, what: str) -> None:
     expected = keras.utils.to_categorical(labels.reshape(-1), num_classes)
     result = np.asarray(result)
     if result.shape != expected.shape:
-        hint = " labels of shape (N, 1) give (N, num_classes) too: flatten them first" if labels.ndim == 2 else ""
+        hint = (N_(" labels of shape (N, 1) give (N, num_classes) too: flatten them first") if labels.ndim == 2
+                else "")
         raise CheckError(f"{what} has shape {result.shape}, expected {expected.shape} (one row per label, one "
                          f"column per class);{hint} reread {ONE_HOT_SECTION}")
-    assert_array_matches(result, expected, rtol=0, atol=0, what=what, section=ONE_HOT_SECTION[1:-1])
+    assert_array_matches(result, expected, rtol=0, atol=0, what=what, section=N_("One-hot labels"))  # ONE_HOT_SECTION[1:-1]
 
 
 def assert_rejects_label(one_hot, labels, num_classes: int, what: str, words=()) -> str:
     """A label outside 0..num_classes-1 is a ValueError (to_categorical would wrap -1 or crash)."""
     return assert_raises(lambda: one_hot(np.asarray(labels), num_classes), what, words,
-                         section=f"{ONE_HOT_SECTION} (a label outside 0..{num_classes - 1} has no column)")
+                         section=N_(f"{ONE_HOT_SECTION} (a label outside 0..{num_classes - 1} has no column)"))
 
 
 @public_test("one_hot")
@@ -135,20 +140,20 @@ def assert_pipeline(make, x, y, batch_size: int, seed: int, what: str, section: 
                      for _ in range(2))
     if not shuffle:
         original = np.arange(len(x))
-        assert_orders({"the first epoch": first, "the original order": original,
-                       "the second epoch": second}, same=[("the first epoch", "the original order"),
-                                                          ("the second epoch", "the original order")],
-                      what=f"{what} without shuffle", section=section)
+        assert_orders({N_("the first epoch"): first, N_("the original order"): original,
+                       N_("the second epoch"): second}, same=[("the first epoch", "the original order"),
+                                                              ("the second epoch", "the original order")],
+                      what=N_(f"{what} without shuffle"), section=section)
         return
     if len(x) < 8:
         return  # too few examples for orders that must differ
     again = assert_one_epoch(epoch_batches(make(seed), what, section), x, y, batch_size, what, section)
     orders = {"the first epoch": first, "the second epoch": second, "the original order": np.arange(len(x)),
-              f"a new pipeline with the same seed {seed}": again}
+              N_(f"a new pipeline with the same seed {seed}"): again}
     same = [("the first epoch", f"a new pipeline with the same seed {seed}")]
     different = [("the first epoch", "the original order"), ("the first epoch", "the second epoch")]
     if check_seeds:
-        orders[f"seed {seed + 1}"] = assert_one_epoch(epoch_batches(make(seed + 1), what, section), x, y,
+        orders[N_(f"seed {seed + 1}")] = assert_one_epoch(epoch_batches(make(seed + 1), what, section), x, y,
                                                       batch_size, what, section)
         different.append(("the first epoch", f"seed {seed + 1}"))
     assert_orders(orders, same=same, different=different, what=what, section=section)
@@ -333,9 +338,11 @@ def assert_image_folder(result, classes, count: int, image_size, batch_size: int
         images, labels = images.numpy(), labels.numpy()
         sizes.append(len(images))
         if images.shape[1:] != (*image_size, channels):
+            # a placeholder matches one character or more: the two plurals are two messages
             raise CheckError(f"{what} gives images of shape {images.shape[1:]}, expected {(*image_size, channels)} "
-                             f"(image_size, then {channels} channel{'s' if channels > 1 else ''}); reread "
-                             f"{FOLDER_SECTION}")
+                             f"(image_size, then {channels} channels); reread {FOLDER_SECTION}" if channels > 1 else
+                             f"{what} gives images of shape {images.shape[1:]}, expected {(*image_size, channels)} "
+                             f"(image_size, then {channels} channel); reread {FOLDER_SECTION}")
         if images.dtype != np.float32:
             raise CheckError(f"{what} gives images of dtype {images.dtype}, expected float32 as "
                              f"image_dataset_from_directory gives them; reread {FOLDER_SECTION}")
@@ -374,7 +381,7 @@ def image_folder_defaults(load_image_folder):
 
 # --- over-fitting and regularisation ----------------------------------------------------------------
 
-OVERFIT_SECTION = "Over-fitting, and what regularisation does"
+OVERFIT_SECTION = N_("Over-fitting, and what regularisation does")
 RANDOM_LAYERS = ("RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
                  "RandomBrightness", "RandomCrop")
 
@@ -465,8 +472,10 @@ def assert_small_cnn(build_small_cnn, input_shape=(28, 28, 1), num_classes: int 
                          f"nothing may be random there. Reread \"{OVERFIT_SECTION}\".")
     random_in_training = not np.allclose(training, inference[0], atol=1e-6)
     if random_in_training != bool(dropout or augmented):
-        raise CheckError(f"{call} {'changes' if random_in_training else 'does not change'} its outputs in "
-                         f"training mode, where only dropout and augmentation should. Reread \"{OVERFIT_SECTION}\".")
+        raise CheckError(f"{call} changes its outputs in training mode, where only dropout and augmentation "
+                         f"should. Reread \"{OVERFIT_SECTION}\"." if random_in_training else
+                         f"{call} does not change its outputs in training mode, where only dropout and "
+                         f"augmentation should. Reread \"{OVERFIT_SECTION}\".")
 
 
 def gap_case(seed: int = 0, count: int = 40, features: int = 6, classes: int = 3):
@@ -508,8 +517,8 @@ def assert_gap_report(report, expected: dict, what: str) -> None:
             raise CheckError(f"{what}[{key!r}] should be a number, found {type(report[key]).__name__}") from None
         if abs(found - wanted) > 2e-3:
             hint = ("train_accuracy - val_accuracy" if key == "gap" else
-                    "the share of images whose most probable class is the label, with the model in inference mode "
-                    "(predict, or evaluate with an accuracy metric)")
+                    N_("the share of images whose most probable class is the label, with the model in inference "
+                       "mode (predict, or evaluate with an accuracy metric)"))
             raise CheckError(f"{what}[{key!r}] is {found:.4f}, expected {wanted:.4f}: {hint}. "
                              f"Reread \"{OVERFIT_SECTION}\".")
 
@@ -518,7 +527,8 @@ def assert_generalization_gap(generalization_gap, seed: int = 0, count: int = 40
     model, x_train, y_train, x_val, y_val = gap_case(seed, count)
     expected = reference_gap(model, x_train, y_train, x_val, y_val)
     report = generalization_gap(model, x_train, y_train, x_val, y_val)
-    assert_gap_report(report, expected, f"generalization_gap(model, {count} training, {len(x_val)} validation examples)")
+    assert_gap_report(report, expected,
+                      N_(f"generalization_gap(model, {count} training, {len(x_val)} validation examples)"))
 
 
 @public_test("small_cnn")

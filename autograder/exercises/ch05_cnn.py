@@ -14,6 +14,7 @@ from ..checks import (
     assert_spec_aspect, assert_weight_layers, build_without_weights, conv, dense, dropout, flatten, pool,
 )
 from ..checks.errors import stage_error
+from ..i18n.messages import N_
 from . import public_test
 
 LENET5_DEFAULT = [
@@ -226,7 +227,7 @@ def vgg_rejects_unknown_depth(build_vgg):
 
 # --- saving and loading ---------------------------------------------------------------------
 
-SAVING_SECTION = "Saving and loading a trained model"
+SAVING_SECTION = N_("Saving and loading a trained model")
 SAVING_HINTS = {
     "save": "save_model_files(model, folder) makes the folder if it is missing (os.makedirs(folder, "
             "exist_ok=True)), then calls model.save and model.save_weights",
@@ -372,7 +373,7 @@ def refuses_lambda_unless_trusted(load_for_inference):
 
 # --- looking inside: a confusion matrix, feature maps ---------------------------------------------
 
-LOOKING_SECTION = "Looking inside a trained CNN"
+LOOKING_SECTION = N_("Looking inside a trained CNN")
 
 
 def reference_confusion(y_true, y_pred, num_classes: int) -> np.ndarray:

@@ -17,14 +17,15 @@ import numpy as np
 from ..checks import CheckError, assert_input_shape, assert_output_range, predict
 from ..checks.errors import stage_error
 from ..checks.summary import flat_layers
+from ..i18n.messages import N_
 from . import public_test
 
 # Where a student reads again when a test fails (the notebook's section titles).
-GENERATOR_SECTION = "reread 'Exercise 1 — build_generator'"
-DISCRIMINATOR_SECTION = "reread 'Exercise 2 — build_discriminator'"
-STEP_SECTION = "reread 'The Keras 3 way: a custom train_step'"
-IMAGES_SECTION = "reread 'Exercise 4 — generate_images'"
-GRID_SECTION = "reread 'Exercise 5 — plot_image_grid'"
+GENERATOR_SECTION = N_("reread 'Exercise 1 — build_generator'")
+DISCRIMINATOR_SECTION = N_("reread 'Exercise 2 — build_discriminator'")
+STEP_SECTION = N_("reread 'The Keras 3 way: a custom train_step'")
+IMAGES_SECTION = N_("reread 'Exercise 4 — generate_images'")
+GRID_SECTION = N_("reread 'Exercise 5 — plot_image_grid'")
 
 UPSAMPLING_LAYERS = ("Conv2DTranspose", "UpSampling2D")
 
@@ -387,7 +388,7 @@ def grid_of_sixteen(plot_image_grid):
 
 # --- watching a GAN learn: a grid of samples per epoch -------------------------------------------
 
-PROGRESS_SECTION = "reread 'Exercise 6 — SampleGrid'"
+PROGRESS_SECTION = N_("reread 'Exercise 6 — SampleGrid'")
 
 
 def reference_grid(images, rows: int, cols: int) -> np.ndarray:

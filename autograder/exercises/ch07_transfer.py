@@ -18,15 +18,16 @@ import numpy as np
 
 from ..checks import CheckError, assert_probabilities
 from ..checks.compile_settings import assert_loss, assert_metrics, assert_optimizer, learning_rate_of
+from ..i18n.messages import N_
 from . import public_test
 
 FEATURES = "features"
-SECTION_FROZEN = '"Feature extraction: freeze the base"'
-SECTION_UNFREEZE = '"Fine-tuning: unfreeze the top layers"'
-SECTION_BN = '"BatchNormalization stays frozen"'
-SECTION_SPLIT = '"Two tasks from one data set"'
-SECTION_BASE = '"A base model for digits 0-4"'
-SECTION_COMPILE = '"A small learning rate for fine-tuning"'
+SECTION_FROZEN = N_('"Feature extraction: freeze the base"')
+SECTION_UNFREEZE = N_('"Fine-tuning: unfreeze the top layers"')
+SECTION_BN = N_('"BatchNormalization stays frozen"')
+SECTION_SPLIT = N_('"Two tasks from one data set"')
+SECTION_BASE = N_('"A base model for digits 0-4"')
+SECTION_COMPILE = N_('"A small learning rate for fine-tuning"')
 
 
 # --- helpers shared with the hidden tests --------------------------------------------------

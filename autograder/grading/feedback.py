@@ -17,6 +17,7 @@ import html
 import nbformat
 from nbgrader.preprocessors import ClearHiddenTests, NbGraderPreprocessor
 
+from ..i18n.messages import N_, notebook_language, translate
 from ..testcell import is_test_cell
 
 
@@ -85,7 +86,7 @@ class ResultsSummary(NbGraderPreprocessor):
 
         results = cell_results(nb)
         if results:
-            nb.cells.insert(0, nbformat.v4.new_markdown_cell(summary_markdown(results)))
+            nb.cells.insert(0, nbformat.v4.new_markdown_cell(summary_markdown(results, notebook_language(nb))))
         return nb, resources
 
 
@@ -103,24 +104,27 @@ def feedback_preprocessors(configured) -> list[str]:
     return list(FEEDBACK_PREPROCESSORS) + [n for n in names if n not in FEEDBACK_PREPROCESSORS and n not in replaced]
 
 
-def summary_markdown(results: dict) -> str:
-    """The results table as Markdown (with HTML-escaped text), one row per test."""
+def summary_markdown(results: dict, lang: str = "en") -> str:
+    """The results table as Markdown (with HTML-escaped text), one row per test, in ``lang``."""
+    _ = lambda message: translate(message, lang)  # noqa: E731
     earned = sum(r.get("score", 0.0) for r in results.values() if isinstance(r, dict))
     possible = sum(r.get("points", 0.0) for r in results.values() if isinstance(r, dict))
-    rows = ["## Your results", "", f"Tests passed in the graded cells: **{earned:g} of {possible:g} points** "
-            "(cells that did not report are listed too).", "",
-            "| cell | test | result | points | what to fix |", "|---|---|---|---|---|"]
+    score = f"{earned:g} of {possible:g}"
+    rows = [_(N_("## Your results")), "", _(N_(f"Tests passed in the graded cells: **{score} points** "
+                                            "(cells that did not report are listed too).")), "",
+            "| " + " | ".join(_(h) for h in (N_("cell"), N_("test"), N_("result"), N_("points"), N_("what to fix")))
+            + " |", "|---|---|---|---|---|"]
     for cell, result in results.items():
         if isinstance(result, str):
-            rows.append(f"| {cell} | (whole cell) | did not run | 0 | {_cell_text(result)} |")
+            rows.append(f"| {cell} | {_(N_('(whole cell)'))} | {_(N_('did not run'))} | 0 | {_cell_text(_(result))} |")
             continue
         outcomes = result.get("outcomes", [])
         total_weight = sum(o.get("weight", 1.0) for o in outcomes) or 1.0
         for o in outcomes:
             share = result.get("points", 0.0) * o.get("weight", 1.0) / total_weight
-            mark, got = ("passed", share) if o["passed"] else ("failed", 0.0)
-            rows.append(f"| {cell} | {_cell_text(o['description'])} | {mark} | {got:.2f} / {share:.2f} "
-                        f"| {_cell_text(o.get('message', ''))} |")
+            mark, got = (_(N_("passed")), share) if o["passed"] else (_(N_("failed")), 0.0)
+            rows.append(f"| {cell} | {_cell_text(_(o['description']))} | {mark} | {got:.2f} / {share:.2f} "
+                        f"| {_cell_text(_(o.get('message', '')))} |")
     return "\n".join(rows)
 
 

@@ -174,11 +174,15 @@ def load_nbgrader_app(course: Course, db_url: str = ""):
     previous = Path.cwd()
     os.chdir(course.root)
     try:
-        app = AutogradeApp()
+        # A logger of our own: traitlets' default one runs logging.config.dictConfig, which closes
+        # every handler already there, absl's included, and absl then closes the stream it holds
+        # (a test runner's capture file, in a test process that imported TensorFlow earlier).
+        log = logging.getLogger("keras_course.nbgrader")
+        log.setLevel(logging.ERROR)  # our summary says what went wrong, in one line each
+        app = AutogradeApp(log=log)
         app.initialize([f"--CourseDirectory.db_url={db_url}"] if db_url else [])
     finally:
         os.chdir(previous)
-    app.log.setLevel(logging.ERROR)  # our summary says what went wrong, in one line each
     warnings.filterwarnings("ignore", module="nbgrader")  # SQLAlchemy's notes on nbgrader's sessions
     return app
 

@@ -30,7 +30,7 @@ from traitlets import Bool, Float
 
 from ..course import CourseError, load_course
 from ..deadlines import (CLOCK_TOLERANCE, TIME_FROM_EXCHANGE, TIME_UNVERIFIED, Arrival, Ledger, SubmissionTime,
-                         as_utc, check_arrival, exchange_root, judge_submission_time, naive_utc,
+                         chapter_of, as_utc, check_arrival, exchange_root, judge_submission_time, naive_utc,
                          parse_submission_time, record_ledger, student_ledger)
 
 
@@ -65,9 +65,9 @@ class LedgerLatePenalties(AssignLatePenalties):
                                         arrival, dt.timedelta(minutes=self.clock_tolerance_minutes))
             ledger = student_ledger(course, gradebook, student)
             if checked is not None:
-                ledger = ledger.with_time_source(assignment, checked.source, checked.note)
+                ledger = ledger.with_time_source(chapter_of(course, assignment), checked.source, checked.note)
             plugin = self.plugin_inst if course.late_policy.is_default else None
-            apply_penalties(gradebook, ledger, plugin)
+            apply_penalties(gradebook, ledger, plugin, course)
         for deadline in ledger.deadlines:
             if deadline.days_late:
                 self.log.info("%s: %s %d day(s) late, %d late day(s) used, penalty %.0f%%", ledger.student,
@@ -127,7 +127,7 @@ def correct_timestamp(gradebook, assignment: str, student: str, timestamp_file: 
     return checked
 
 
-def apply_penalties(gradebook, ledger: Ledger, plugin=None) -> dict[str, float]:
+def apply_penalties(gradebook, ledger: Ledger, plugin=None, course=None) -> dict[str, float]:
     """Set ``late_submission_penalty`` on every notebook of the student's chapters; points per chapter.
 
     From the ledger's share, or with ``plugin`` (nbgrader's LateSubmissionPlugin) from its price of
@@ -136,15 +136,26 @@ def apply_penalties(gradebook, ledger: Ledger, plugin=None) -> dict[str, float]:
     """
     points = {}
     for deadline in ledger.deadlines:
-        try:
-            submission = gradebook.find_submission(deadline.chapter, ledger.student)
-        except MissingEntry:
-            continue
-        for notebook in submission.notebooks:
-            notebook.late_submission_penalty = _penalty(float(notebook.score or 0.0), deadline, ledger.student, plugin)
-        points[deadline.chapter] = sum(n.late_submission_penalty or 0.0 for n in submission.notebooks)
+        for assignment in _assignments(course, deadline.chapter):  # each language's, priced as the chapter
+            try:
+                submission = gradebook.find_submission(assignment, ledger.student)
+            except MissingEntry:
+                continue
+            for notebook in submission.notebooks:
+                notebook.late_submission_penalty = _penalty(float(notebook.score or 0.0), deadline, ledger.student,
+                                                            plugin)
+            points[assignment] = sum(n.late_submission_penalty or 0.0 for n in submission.notebooks)
     gradebook.db.commit()
     return points
+
+
+def _assignments(course, chapter_id: str) -> list[str]:
+    if course is None:
+        return [chapter_id]
+    try:
+        return [version.id for version in course.versions(chapter_id)]
+    except CourseError:
+        return [chapter_id]
 
 
 def _penalty(score: float, deadline, student: str, plugin) -> float | None:

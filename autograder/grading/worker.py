@@ -36,6 +36,7 @@ from jupyter_core.utils import run_sync
 from nbclient.exceptions import DeadKernelError
 from nbgrader.preprocessors import Execute
 
+from ..i18n.messages import notebook_language, use_language
 from ..testcell import is_test_cell
 from .judge import KernelBridge, judged_outputs
 from .kernel_forkserver import WARM_MODULES, ForkServer, ForkServerError, forkable
@@ -278,6 +279,7 @@ def execute(job: dict, sandbox: Sandbox, km: SandboxedKernelManager) -> Executio
     execution = Execution()
     workdir = sandbox.workdir
     nb = nbformat.read(Path(job["files"]) / job["notebook"], as_version=nbformat.NO_CONVERT)
+    use_language(notebook_language(nb))  # results shown in the notebook's language (kept in English too)
     for item in Path(job["files"]).iterdir():  # the assignment's other files, and the notebook without tests
         if item.name == job["notebook"]:
             nbformat.write(without_tests(nb), workdir / item.name)

@@ -165,8 +165,12 @@ def run(args) -> int:
     from ..course import load_course
 
     course = load_course(args.course)
+    if args.messages:
+        from .messages import run_messages
+
+        return run_messages(course, args.lang, args.check)
     chapters = [course.chapter(c) for c in args.chapters] if args.chapters else list(course.chapters)
-    translations = Path(args.translations) if args.translations else TRANSLATIONS
+    translations = Path(args.translations) if args.translations else (course.translations or TRANSLATIONS)
     incomplete = 0
     for chapter in chapters:
         path = catalog_path(chapter.id, args.lang, translations)
@@ -193,6 +197,8 @@ def add_parser(commands) -> None:
     translate.add_argument("chapters", nargs="*", help="chapter ids (default: all)")
     translate.add_argument("--lang", default="zh_CN", choices=[l for l in LANGUAGES if l != SOURCE_LANGUAGE])
     translate.add_argument("--check", action="store_true", help="change nothing; exit 1 if a cell is untranslated or fuzzy")
+    translate.add_argument("--messages", action="store_true", help="the checks' and tests' messages "
+                           "(autograder/locale/LANG/LC_MESSAGES/keras_course.po) instead of the chapters' text")
     translate.add_argument("--course", help="the course folder holding course.toml (default: found from here)")
     translate.add_argument("--translations", help="the catalogues' folder (default: the repository's translations/)")
     translate.set_defaults(run=run)

@@ -100,7 +100,7 @@ def grant(course: Course, db_url: str, student: str, chapter_id: str, extension:
         gradebook.grant_extension(chapter_id, student, minutes=minutes)
         ledger = student_ledger(course, gradebook, student)
         if any(d.submitted for d in ledger.deadlines):
-            apply_penalties(gradebook, ledger, plugin)
+            apply_penalties(gradebook, ledger, plugin, course)
         after = _penalty(gradebook.find_submission(chapter_id, student))
     written, problem = [], ""
     try:

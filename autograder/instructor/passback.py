@@ -245,7 +245,11 @@ class Posting:
 
 
 def gradebook_grades(course: Course, assignment: str, db_url: str = "") -> dict[str, Grade]:
-    """Every submission of ``assignment`` in nbgrader's gradebook: score less late penalty."""
+    """Every graded student of the chapter in nbgrader's gradebook: score less late penalty.
+
+    A chapter in several languages is several assignments (course.py); a student who submitted
+    more than one gets the grade of their latest submission, as a resubmission would.
+    """
     from nbgrader.api import Gradebook, MissingEntry
 
     from ..nbgrader_settings import course_directory
@@ -253,17 +257,28 @@ def gradebook_grades(course: Course, assignment: str, db_url: str = "") -> dict[
     db_url = db_url or course_directory(course).db_url
     if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).is_file():
         raise CourseError(f"no gradebook at {db_url.removeprefix('sqlite:///')}: grade {assignment} first")
+    latest: dict[str, tuple] = {}
     with Gradebook(db_url) as gradebook:
-        try:
-            found = gradebook.find_assignment(assignment)
-        except MissingEntry:
-            raise CourseError(f"the gradebook has no assignment {assignment!r}: release and grade it first") from None
-        grades = {}
-        for submission in found.submissions:
-            score = max(0.0, float(submission.score) - float(submission.late_submission_penalty or 0))
-            grades[submission.student_id] = Grade(submission.student_id, round(score, 4),
-                                                  float(submission.max_score), not submission.needs_manual_grade)
-        return grades
+        versions = [version.id for version in course.versions(assignment)]
+        found = []
+        for version in versions:
+            try:
+                found.append(gradebook.find_assignment(version))
+            except MissingEntry:
+                continue
+        if not found:
+            raise CourseError(f"the gradebook has no assignment {assignment!r}: release and grade it first")
+        for release in found:
+            for submission in release.submissions:
+                if submission.timestamp is None:  # a record that only holds an extension: nothing graded
+                    continue
+                score = max(0.0, float(submission.score) - float(submission.late_submission_penalty or 0))
+                grade = Grade(submission.student_id, round(score, 4), float(submission.max_score),
+                              not submission.needs_manual_grade)
+                when = submission.timestamp or dt.datetime.min
+                if submission.student_id not in latest or when >= latest[submission.student_id][0]:
+                    latest[submission.student_id] = (when, grade)
+    return {student: grade for student, (_, grade) in latest.items()}
 
 
 def line_item_for(chapter, course: Course) -> dict:
@@ -292,7 +307,8 @@ class Passback:
 
     def __init__(self, course: Course, assignment: str, registration: ToolRegistration,
                  client: AgsClient | None, create_line_items: bool = True):
-        self.course, self.chapter = course, course.chapter(assignment)
+        self.course = course
+        self.chapter = course.chapter(course.chapter(assignment).chapter_id)  # one line item for every language
         self.registration, self.client, self.create = registration, client, create_line_items
         self._line_items: dict[str, str] = {}  # container URL -> the chapter's line item URL
 

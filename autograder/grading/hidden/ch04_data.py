@@ -6,6 +6,7 @@ import numpy as np
 
 from ...checks.errors import CheckError
 from ...exercises.ch04_data import PYDATASET_SECTION
+from ...i18n.messages import N_
 
 
 def assert_fits(data, input_shape, num_classes: int, what: str) -> None:
@@ -98,8 +99,8 @@ def assert_measured_gap(model, report, name: str, data) -> dict:
         raise CheckError(f"{name}_model should be the trained keras.Model, found {type(model).__name__}. "
                          f"Reread \"{OVERFIT_SECTION}\".")
     expected = reference_gap(model, *data)
-    assert_gap_report(report, expected, f"{name}_gap (for {name}_model on the first {FEW} training and "
-                                        f"{CHECKED} test images)")
+    assert_gap_report(report, expected, N_(f"{name}_gap (for {name}_model on the first {FEW} training and "
+                                           f"{CHECKED} test images)"))
     return expected
 
 
