@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from .course import CourseError, load_course
+from .course import COURSE_HELP, CourseError, load_course
 from .i18n.notebooks import TranslationError
 from .nbgrader_cmd import NbgraderError
 from .notebook_check import NotebookError
@@ -120,12 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--kernel-log", action="store_true", help="show the kernel's own log on stderr")
     check.set_defaults(run=_check)
 
-    course_help = "the course folder holding course.toml (default: found from the current folder)"
     rel = commands.add_parser("release", help="generate the student version of chapters (nbgrader)")
     rel.add_argument("chapters", nargs="*", help="chapter ids (default: all)")
     rel.add_argument("--lang", default="all", help="en, zh_CN or all (default): each language is an "
                      "assignment of its own, <chapter>_<lang> for a translation")
-    rel.add_argument("--course", help=course_help)
+    rel.add_argument("--course", help=COURSE_HELP)
     rel.set_defaults(run=_release)
 
     gpu = commands.add_parser("gpu-check", help="show the GPU to Keras: train a course model on GPU and CPU")
@@ -137,19 +136,19 @@ def build_parser() -> argparse.ArgumentParser:
     feedback = commands.add_parser("feedback", help="per-student HTML feedback: every test's outcome, points "
                                    "and message, never hidden-test code")
     feedback.add_argument("assignment")
-    feedback.add_argument("--course", help=course_help)
+    feedback.add_argument("--course", help=COURSE_HELP)
     feedback.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
     feedback.add_argument("--release", action="store_true", help="also release it to the exchange for students")
     feedback.set_defaults(run=_feedback)
 
     report = commands.add_parser("report", help="grades CSV, item analysis per test and plots for an assignment")
     report.add_argument("assignment")
-    report.add_argument("--course", help=course_help)
+    report.add_argument("--course", help=COURSE_HELP)
     report.add_argument("--out", help="folder for the CSV and PNG files (default: COURSE/reports/ASSIGNMENT)")
     report.set_defaults(run=_report)
 
     start = commands.add_parser("start", help="release the course into a work folder and open JupyterLab")
-    start.add_argument("--course", help=course_help)
+    start.add_argument("--course", help=COURSE_HELP)
     start.add_argument("--work", default="work", help="where your copies of the chapters go (default: ./work)")
     start.add_argument("--port", type=int, default=8888)
     start.add_argument("--no-browser", action="store_true", help="do not open a browser window")
@@ -158,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     start.set_defaults(run=_start)
 
     hub = commands.add_parser("hub", help="run the course's JupyterHub on 127.0.0.1 with demo accounts")
-    hub.add_argument("--course", help=course_help)
+    hub.add_argument("--course", help=COURSE_HELP)
     hub.add_argument("--port", type=int, help="the hub's port (default: HUB_PORT, else 8000)")
     hub.set_defaults(run=_hub)
 

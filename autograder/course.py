@@ -217,3 +217,17 @@ def _languages(info: dict, path: Path) -> tuple[str, ...]:
     if unknown or len(set(languages)) != len(languages):
         raise CourseError(f"{path}: [course] languages {languages!r}: each once, from {', '.join(KNOWN_LANGUAGES)}")
     return tuple(languages)
+
+
+COURSE_HELP = "the course folder holding course.toml (default: found from the current folder)"
+
+
+def add_course_option(parser) -> None:
+    """--course, as every keras-course verb that reads the course takes it."""
+    parser.add_argument("--course", help=COURSE_HELP)
+
+
+def add_gradebook_option(parser) -> None:
+    """--db-url, as every verb that reads or writes nbgrader's gradebook takes it."""
+    parser.add_argument("--db-url", default=os.environ.get("KERAS_COURSE_DB_URL", ""),
+                        help="nbgrader's gradebook URL (default: KERAS_COURSE_DB_URL, else the course's config)")

@@ -27,7 +27,7 @@ from collections import deque
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from ..course import Course, CourseError
+from ..course import Course, CourseError, add_course_option, add_gradebook_option
 from .sandbox import Limits, Mode, detect_mode, hidden_paths
 
 
@@ -491,7 +491,7 @@ def add_parser(commands) -> None:
     grade_cmd = commands.add_parser("grade", help="autograde every submission, in parallel and sandboxed")
     grade_cmd.add_argument("assignment", nargs="+",
                            help="the chapter id, e.g. ch05_cnn; several are graded by one pool of workers")
-    grade_cmd.add_argument("--course", help="the course folder holding course.toml (default: found from here)")
+    add_course_option(grade_cmd)
     grade_cmd.add_argument("--workers", type=int, default=0, help="notebooks run at once (default: one per core)")
     grade_cmd.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
     grade_cmd.add_argument("--shard", metavar="I/N", help="grade only shard I (0-based) of N, by a hash of the id")
@@ -503,6 +503,5 @@ def add_parser(commands) -> None:
                            help="auto: the strongest this machine allows (see README, Grading)")
     grade_cmd.add_argument("--cold-kernels", action="store_true",
                            help="start every kernel from scratch instead of forking warm ones (slower)")
-    grade_cmd.add_argument("--db-url", default=os.environ.get("KERAS_COURSE_DB_URL", ""),
-                           help="nbgrader's gradebook URL (default: KERAS_COURSE_DB_URL, else the course's config)")
+    add_gradebook_option(grade_cmd)
     grade_cmd.set_defaults(run=run)

@@ -190,6 +190,7 @@ def run(args) -> int:
 
 
 def add_parser(commands) -> None:
+    from ..course import add_course_option
     from . import LANGUAGES, SOURCE_LANGUAGE
 
     translate = commands.add_parser("translate", help="update a language's catalogues of the chapters' text "
@@ -199,6 +200,6 @@ def add_parser(commands) -> None:
     translate.add_argument("--check", action="store_true", help="change nothing; exit 1 if a cell is untranslated or fuzzy")
     translate.add_argument("--messages", action="store_true", help="the checks' and tests' messages "
                            "(autograder/locale/LANG/LC_MESSAGES/keras_course.po) instead of the chapters' text")
-    translate.add_argument("--course", help="the course folder holding course.toml (default: found from here)")
+    add_course_option(translate)
     translate.add_argument("--translations", help="the catalogues' folder (default: the repository's translations/)")
     translate.set_defaults(run=run)

@@ -16,12 +16,11 @@ deadlines file in the exchange are rewritten either way.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..course import Chapter, Course, CourseError, load_course
+from ..course import Chapter, Course, CourseError, add_course_option, add_gradebook_option, load_course
 from ..deadlines import LEDGER_FILE, Ledger, describe_extension, exchange_root, record_ledger, student_ledger
 
 PLAIN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -174,7 +173,6 @@ def add_parser(commands) -> None:
     when.add_argument("--clear", action="store_true", help="remove the student's extension")
     extend.add_argument("--create-student", action="store_true",
                         help="add the student to the gradebook if it does not know them yet")
-    extend.add_argument("--course", help="the course folder holding course.toml (default: found from here)")
-    extend.add_argument("--db-url", default=os.environ.get("KERAS_COURSE_DB_URL", ""),
-                        help="nbgrader's gradebook URL (default: KERAS_COURSE_DB_URL, else the course's config)")
+    add_course_option(extend)
+    add_gradebook_option(extend)
     extend.set_defaults(run=run)

@@ -28,7 +28,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..course import Course, CourseError, load_course
+from ..course import Course, CourseError, add_course_option, add_gradebook_option, load_course
 from .lms_launches import Launch, LaunchStore
 
 AGS = "https://purl.imsglobal.org/spec/lti-ags/scope/"
@@ -448,11 +448,10 @@ def add_parser(commands) -> None:
 
     passback = commands.add_parser("passback", help="post every graded student's score to the LMS (LTI 1.3 AGS)")
     passback.add_argument("assignment", help="the chapter id, e.g. ch05_cnn")
-    passback.add_argument("--course", help="the course folder holding course.toml (default: found from here)")
+    add_course_option(passback)
     passback.add_argument("--dry-run", action="store_true", help="show what would be posted; send nothing")
     passback.add_argument("--no-create", action="store_true",
                           help="never make a line item; fail where the LMS course has none for the chapter")
     passback.add_argument("--launches", help="the launches file (default: COURSE/lms_launches.json, kept by the hub)")
-    passback.add_argument("--db-url", default=os.environ.get("KERAS_COURSE_DB_URL", ""),
-                          help="nbgrader's gradebook URL (default: KERAS_COURSE_DB_URL, else the course's)")
+    add_gradebook_option(passback)
     passback.set_defaults(run=run)

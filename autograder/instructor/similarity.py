@@ -30,7 +30,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from ..course import Course, CourseError
+from ..course import Course, CourseError, add_course_option
 from ..nbgrader_settings import course_directory
 
 # Tokens in a row two students must share to count (copydetect's k, its default). Filtered, a name is
@@ -424,7 +424,7 @@ def run(args) -> int:
 def add_parser(commands) -> None:
     similarity = commands.add_parser("similarity", help="pairs of submissions whose own code is alike (copydetect)")
     similarity.add_argument("assignment", help="the chapter id, e.g. ch05_cnn")
-    similarity.add_argument("--course", help="the course folder holding course.toml (default: found from here)")
+    add_course_option(similarity)
     similarity.add_argument("--out", help="folder for similarity.html (default: COURSE/reports/ASSIGNMENT)")
     similarity.add_argument("--top", type=int, default=10, help="pairs to print, most similar first (default 10)")
     similarity.set_defaults(run=run)
