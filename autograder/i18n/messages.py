@@ -31,7 +31,7 @@ LOCALE = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "keras_course"
 LANG_VARIABLE = "KERAS_COURSE_LANG"
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
-MIN_LITERAL = 6  # letters a template needs outside its placeholders: "{a}: {b}" would match anything
+MIN_LITERAL = 5  # letters a template needs outside its placeholders: "{a}: {b}" would match anything
 
 
 def N_(text: str) -> str:
@@ -125,7 +125,9 @@ def translate(message: str, lang: str, depth: int = 0) -> str:
     return _translate_split(message, lang, depth, SPLITS)
 
 
-SPLITS = (re.compile(r"(?<=[.!?])\s+(?=\S)"), re.compile(r"(?<=;)\s+"), re.compile(r"(?<=:)\s+"))
+# Sentence ends, but not an ellipsis ("1, 2, ...") or "e.g." / "i.e."; then clauses.
+SPLITS = (re.compile(r"(?<!\.\.)(?<!e\.g\.)(?<!i\.e\.)(?<=[.!?])\s+(?=\S)"), re.compile(r"(?<=;)\s+"),
+          re.compile(r"(?<=:)\s+"))
 
 
 def _translate_split(text: str, lang: str, depth: int, splits) -> str:
