@@ -1,4 +1,5 @@
-"""The local hub's single-user server: jupyterhub-singleuser, minus one Node.js call per start.
+"""A user's server in the course's hub: jupyterhub-singleuser, minus one Node.js call per start,
+in the user's language.
 
     python -m autograder.singleuser [jupyterhub-singleuser's options]
 
@@ -7,6 +8,9 @@ npm registry that only extension builds use. That is 0.6 CPU-s of a server start
 with benchmarks/hub_load.py), and a class starts twenty servers at once. Students never build
 extensions, so JupyterLab is imported with the folders that hold Node.js left out of PATH; PATH is
 whole again before the server starts, so terminals and kernels see every program.
+
+Before it starts, JupyterLab's language is set from KERAS_COURSE_LANG where the user has chosen
+none (user_language.py): the server runs as the user, so the setting is theirs to change.
 """
 
 from __future__ import annotations
@@ -34,6 +38,9 @@ def import_jupyterlab_without_node() -> None:
 
 
 def main() -> None:
+    from .user_language import apply_at_server_start
+
+    apply_at_server_start()
     import_jupyterlab_without_node()
     from jupyterhub.singleuser import main as singleuser
 

@@ -4,9 +4,13 @@ messages.
 Where it comes from, first found wins: what the user chose last in JupyterLab (Settings >
 Language, kept in their home and never overwritten); the locale claim of their LTI launch (the
 LMS's language for them, recorded at login); the hub's settings (KERAS_COURSE_USER_LANGUAGES,
-e.g. ``student2=zh_CN``, which the demo uses); else English. When their server starts, the
-local profile writes JupyterLab's language setting into their home if they have none yet and
-sets KERAS_COURSE_LANG, which the course's checks read.
+e.g. ``student3=zh_CN``, which the demo uses); else English.
+
+Two halves, so that every profile works the same way: the hub puts the launch's or the setting's
+language in the server's environment (KERAS_COURSE_LANG; ``hub_language``), and the server, as
+the user, at its start (autograder/singleuser.py, ``apply_at_server_start``) writes JupyterLab's
+setting into their home if they have none yet and leaves KERAS_COURSE_LANG, which the course's
+checks read, at the language JupyterLab shows.
 """
 
 from __future__ import annotations
@@ -88,8 +92,29 @@ def lab_language(home: Path) -> str | None:
     return next((lang for lang, lab in LAB_LOCALES.items() if lab == locale), None)
 
 
+def hub_language(launched: str | None, configured: str | None) -> str:
+    """What the hub passes to a server: the launch's language, else the hub's setting, else English."""
+    return launched or configured or "en"
+
+
 def choose(home: Path, launched: str | None, configured: str | None) -> str:
-    return lab_language(home) or launched or configured or "en"
+    return lab_language(home) or hub_language(launched, configured)
+
+
+def apply_at_server_start(environ=None, home: Path | None = None) -> str:
+    """In the user's server, as the user: JupyterLab's language where they chose none, and
+    KERAS_COURSE_LANG set to what JupyterLab shows. Returns the language."""
+    env = os.environ if environ is None else environ
+    home = home or Path(env.get("HOME") or Path.home())
+    wanted = env.get("KERAS_COURSE_LANG")
+    lang = lab_language(home) or (wanted if wanted in LAB_LOCALES else None) or "en"
+    if wanted in LAB_LOCALES:
+        try:
+            apply(home, wanted)
+        except OSError:  # a home the server cannot write: the hub's language still reaches the checks
+            pass
+    env["KERAS_COURSE_LANG"] = lang
+    return lang
 
 
 def apply(home: Path, lang: str, owner: tuple[int, int] | None = None) -> None:

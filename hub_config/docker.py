@@ -15,6 +15,7 @@ import os
 
 from dockerspawner import SystemUserSpawner
 
+from autograder import user_language
 from autograder.hub import write_jupyter_config
 
 STUDENT_IMAGE = os.environ.get("KERAS_COURSE_STUDENT_IMAGE", "keras-course/student-gpu:0.1.0")
@@ -56,10 +57,21 @@ if os.environ.get("KERAS_COURSE_GPUS", "all") != "none":
 
 # The image's own Jupyter and nbgrader config, not the hub's venv, PATH or config folder (which
 # the common part sets on Spawner; DockerSpawner's settings take precedence).
-c.DockerSpawner.cmd = ["jupyterhub-singleuser"]
+c.DockerSpawner.cmd = ["python", "-m", "autograder.singleuser"]  # jupyterhub-singleuser, in the user's language
 c.DockerSpawner.environment = {"CHOWN_HOME": "yes"}  # a new home volume belongs to its user
 c.DockerSpawner.env_keep = [name for name in c.Spawner.env_keep  # noqa: F821
                             if name not in ("PATH", "PYTHONPATH", "CUDA_VISIBLE_DEVICES")]
+
+
+
+def pass_language(spawner):
+    """The user's language (LTI launch, else KERAS_COURSE_USER_LANGUAGES) into their server's environment."""
+    launched = user_language.UserLanguages(settings.launched_languages).get(spawner.user.name)  # noqa: F821
+    lang = user_language.hub_language(launched, settings.user_languages.get(spawner.user.name))  # noqa: F821
+    spawner.environment = {**spawner.environment, "KERAS_COURSE_LANG": lang}
+
+
+c.DockerSpawner.pre_spawn_hook = pass_language
 
 # The formgrader's config folder, which the common part points the service at (the users' half of
 # it is baked into the student image as /etc/jupyter/nbgrader_config.py).

@@ -47,21 +47,14 @@ class CourseUserSpawner(LocalProcessSpawner):
 
 
 def make_user_home(spawner):
-    """Before each start: the system user (root only; a user from LTI or OAuth may be new), home
-    and language (JupyterLab's, unless they chose one, and the course's messages)."""
+    """Before each start: the system user (root only; a user from LTI or OAuth may be new), home,
+    and language (autograder/user_language.py; the server applies it, as the user)."""
     name = spawner.user.name
     if running_as_root():
         ensure_system_user(name)
-    home = make_home(settings, name)  # noqa: F821
+    make_home(settings, name)  # noqa: F821
     launched = user_language.UserLanguages(settings.launched_languages).get(name)  # noqa: F821
-    lang = user_language.choose(home, launched, settings.user_languages.get(name))  # noqa: F821
-    owner = None
-    if running_as_root():
-        import pwd
-
-        entry = pwd.getpwnam(name)
-        owner = (entry.pw_uid, entry.pw_gid)
-    user_language.apply(home, lang, owner)
+    lang = user_language.hub_language(launched, settings.user_languages.get(name))  # noqa: F821
     spawner.environment = {**spawner.environment, "KERAS_COURSE_LANG": lang}
 
 

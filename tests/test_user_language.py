@@ -61,3 +61,29 @@ def test_the_demo_has_one_student_working_in_chinese_and_a_bad_setting_is_named(
     assert parse_setting("ann=en, bo=zh_CN") == {"ann": "en", "bo": "zh_CN"}
     with pytest.raises(Exception, match="name=en or name=zh_CN"):
         HubSettings.from_env({"KERAS_COURSE_USER_LANGUAGES": "ann=fr"})
+
+
+def test_the_server_applies_the_hubs_language_unless_the_user_chose_one(tmp_path):
+    from autograder.user_language import apply_at_server_start
+
+    env = {"HOME": str(tmp_path), "KERAS_COURSE_LANG": "zh_CN"}
+    assert apply_at_server_start(env) == "zh_CN" and lab_language(tmp_path) == "zh_CN"
+    (tmp_path / LAB_SETTINGS).write_text('{"locale": "en"}')  # later, the user picks English in JupyterLab
+    env = {"HOME": str(tmp_path), "KERAS_COURSE_LANG": "zh_CN"}
+    assert apply_at_server_start(env) == "en" and env["KERAS_COURSE_LANG"] == "en"  # the checks follow them
+    other = tmp_path / "other"
+    other.mkdir()
+    env = {"HOME": str(other), "KERAS_COURSE_LANG": "fr"}
+    assert apply_at_server_start(env) == "en" and not (other / LAB_SETTINGS).exists()
+
+
+def test_the_docker_profile_passes_the_language_and_starts_the_courses_server(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from test_deploy import load_hub_config
+
+    config = load_hub_config("docker", tmp_path, monkeypatch)
+    assert config.DockerSpawner.cmd == ["python", "-m", "autograder.singleuser"]
+    spawner = SimpleNamespace(user=SimpleNamespace(name="student3"), environment={"CHOWN_HOME": "yes"})
+    config.DockerSpawner.pre_spawn_hook(spawner)
+    assert spawner.environment == {"CHOWN_HOME": "yes", "KERAS_COURSE_LANG": "zh_CN"}  # the demo's setting
