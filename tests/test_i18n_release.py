@@ -44,10 +44,13 @@ def test_the_chinese_release_has_the_english_code_and_chinese_text(course):
 
 
 def test_one_gradebook_grades_both_languages_to_the_same_scores(course):
+    on_time = "2027-01-10 12:00:00.000000 UTC"  # before ch01's due date: no late penalty (course.toml)
     for assignment in (CHAPTER, CHINESE):
         solution = nbformat.read(course.source / assignment / f"{assignment}.ipynb", as_version=4)
-        write_submission(course.root, "wen", solution, filename=f"{assignment}.ipynb", chapter=assignment)
-    write_submission(course.root, "li", released(course, CHINESE), filename=f"{CHINESE}.ipynb", chapter=CHINESE)
+        write_submission(course.root, "wen", solution, filename=f"{assignment}.ipynb", chapter=assignment,
+                         timestamp=on_time)
+    write_submission(course.root, "li", released(course, CHINESE), filename=f"{CHINESE}.ipynb", chapter=CHINESE,
+                     timestamp=on_time)
     done = subprocess.run([sys.executable, "-m", "autograder", "grade", CHAPTER, CHINESE, "--course", str(course.root)],
                           capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -109,8 +109,8 @@ def summary_markdown(results: dict, lang: str = "en") -> str:
     _ = lambda message: translate(message, lang)  # noqa: E731
     earned = sum(r.get("score", 0.0) for r in results.values() if isinstance(r, dict))
     possible = sum(r.get("points", 0.0) for r in results.values() if isinstance(r, dict))
-    score = f"{earned:g} of {possible:g}"
-    rows = [_(N_("## Your results")), "", _(N_(f"Tests passed in the graded cells: **{score} points** "
+    got, out_of = f"{earned:g}", f"{possible:g}"
+    rows = [_(N_("## Your results")), "", _(N_(f"Tests passed in the graded cells: **{got} of {out_of} points** "
                                             "(cells that did not report are listed too).")), "",
             "| " + " | ".join(_(h) for h in (N_("cell"), N_("test"), N_("result"), N_("points"), N_("what to fix")))
             + " |", "|---|---|---|---|---|"]

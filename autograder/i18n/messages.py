@@ -245,7 +245,8 @@ def _without_magics(source: str) -> str:
 
 
 MESSAGE_SOURCES = ("autograder/checks", "autograder/exercises", "autograder/grading/hidden",
-                   "autograder/testcell.py", "autograder/student.py", "autograder/probe_library.py")
+                   "autograder/testcell.py", "autograder/student.py", "autograder/probe_library.py",
+                   "autograder/grading/feedback.py", "autograder/notebook_check.py")
 
 
 def source_files(repo: Path) -> list[Path]:
