@@ -270,7 +270,7 @@ def gradebook_grades(course: Course, assignment: str, db_url: str = "") -> dict[
             raise CourseError(f"the gradebook has no assignment {assignment!r}: release and grade it first")
         for release in found:
             for submission in release.submissions:
-                if submission.timestamp is None:  # a record that only holds an extension: nothing graded
+                if not _graded(submission):  # a record that only holds an extension (keras-course extend)
                     continue
                 score = max(0.0, float(submission.score) - float(submission.late_submission_penalty or 0))
                 grade = Grade(submission.student_id, round(score, 4), float(submission.max_score),
@@ -279,6 +279,11 @@ def gradebook_grades(course: Course, assignment: str, db_url: str = "") -> dict[
                 if submission.student_id not in latest or when >= latest[submission.student_id][0]:
                     latest[submission.student_id] = (when, grade)
     return {student: grade for student, (_, grade) in latest.items()}
+
+
+def _graded(submission) -> bool:
+    return any(grade.auto_score is not None or grade.manual_score is not None
+               for notebook in submission.notebooks for grade in notebook.grades)
 
 
 def line_item_for(chapter, course: Course) -> dict:
