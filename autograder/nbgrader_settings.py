@@ -6,6 +6,8 @@ the config says so) and where each step's files go are nbgrader's to decide, not
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config.loader import PyFileConfigLoader
 
@@ -18,3 +20,8 @@ def nbgrader_config(course: Course):
 
 def course_directory(course: Course) -> CourseDirectory:
     return CourseDirectory(config=nbgrader_config(course))
+
+
+def gradebook_missing(db_url: str) -> bool:
+    """A SQLite gradebook that does not exist yet (nbgrader would make an empty one on opening it)."""
+    return db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).is_file()

@@ -26,7 +26,7 @@ import nbformat
 from .course import Course, CourseError
 from .deadlines import TIME_FROM_EXCHANGE, TIME_UNVERIFIED, as_utc, days_late, read_ledger_file
 from .nbgrader_cmd import environment_with_tools
-from .nbgrader_settings import course_directory
+from .nbgrader_settings import course_directory, gradebook_missing
 from .testcell import RESULT_MIME
 
 
@@ -154,7 +154,7 @@ def read_grades(course: Course, assignment: str) -> GradeTable:
     from nbgrader.api import Gradebook, MissingEntry
 
     db_url = course_directory(course).db_url
-    if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).is_file():
+    if gradebook_missing(db_url):
         raise CourseError(f"{course.root} has no gradebook yet: release and grade {assignment!r} first")
     os.environ["PATH"] = environment_with_tools()["PATH"]  # a new gradebook runs alembic
     with Gradebook(db_url) as gradebook:

@@ -107,7 +107,7 @@ def apply_at_server_start(environ=None, home: Path | None = None) -> str:
     env = os.environ if environ is None else environ
     home = home or Path(env.get("HOME") or Path.home())
     wanted = env.get("KERAS_COURSE_LANG")
-    lang = lab_language(home) or (wanted if wanted in LAB_LOCALES else None) or "en"
+    lang = choose(home, wanted if wanted in LAB_LOCALES else None, None)
     if wanted in LAB_LOCALES:
         try:
             apply(home, wanted)

@@ -72,6 +72,7 @@ def current_language() -> str:
     return os.environ.get(LANG_VARIABLE) or SOURCE_LANGUAGE
 
 
+@functools.lru_cache(maxsize=1)  # read once: every shown result asks
 def available_languages() -> list[str]:
     return sorted(p.name for p in LOCALE.iterdir() if (p / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()) \
         if LOCALE.is_dir() else []
@@ -159,10 +160,6 @@ def _translate_one(text: str, lang: str, depth: int) -> str | None:
                 values.setdefault(name, translate(value, lang, depth + 1))
             return PLACEHOLDER.sub(lambda m: values.get(m.group(0), m.group(0)), template.translation)
     return None
-
-
-def tr(message: str, lang: str | None = None) -> str:
-    return translate(message, lang or current_language())
 
 
 # -- extraction ---------------------------------------------------------------------------------

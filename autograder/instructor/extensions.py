@@ -76,9 +76,10 @@ def grant(course: Course, db_url: str, student: str, chapter_id: str, extension:
     from nbgrader.api import Gradebook, MissingEntry
 
     from ..grading.late_penalties import apply_penalties
+    from ..nbgrader_settings import gradebook_missing
 
     course.chapter(chapter_id)  # an unknown chapter: say which ones exist
-    if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).is_file():
+    if gradebook_missing(db_url):
         raise CourseError(f"{course.root} has no gradebook yet: release {chapter_id} first "
                           f"(keras-course release {chapter_id})")
     with Gradebook(db_url) as gradebook:

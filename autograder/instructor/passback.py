@@ -252,10 +252,10 @@ def gradebook_grades(course: Course, assignment: str, db_url: str = "") -> dict[
     """
     from nbgrader.api import Gradebook, MissingEntry
 
-    from ..nbgrader_settings import course_directory
+    from ..nbgrader_settings import course_directory, gradebook_missing
 
     db_url = db_url or course_directory(course).db_url
-    if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).is_file():
+    if gradebook_missing(db_url):
         raise CourseError(f"no gradebook at {db_url.removeprefix('sqlite:///')}: grade {assignment} first")
     latest: dict[str, tuple] = {}
     with Gradebook(db_url) as gradebook:
