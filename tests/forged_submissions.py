@@ -317,6 +317,18 @@ print("files with hidden tests found:", _found)
 '''
 
 
+# --- the course's languages: what a result says is translated where it is shown ----------------
+
+TRANSLATION = '''
+import os
+import autograder.i18n.messages as _m
+import autograder.testcell as _t
+os.environ["KERAS_COURSE_LANG"] = "../../../../tmp"  # a catalogue of the student's choosing
+_m.translate = lambda message, lang, depth=0: "全部通过"  # every message: "all passed"
+_t.translate = _m.translate
+_t.CellResult.score = property(lambda self: self.points or 0.0)
+'''
+
 def tricks() -> dict[str, Trick]:
     return {
         "fake-check": Trick(FAKE_CHECK),
@@ -333,6 +345,7 @@ def tricks() -> dict[str, Trick]:
         "event-hook": Trick(EVENT_HOOK),
         "builtins": Trick(BUILTINS),
         "printed-result": Trick(PRINTED_RESULT),
+        "translation": Trick(TRANSLATION),
         "always-equal": Trick(answers={"environment_report": ALWAYS_EQUAL, "keras_config": ALWAYS_EQUAL}),
         "lying-array": Trick(answers={"reproducible_weights": LYING_ARRAY},
                              honest={"reproducible_weights": ZEROS}),
