@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: start lab test test-fast test-jax proxy browser clean
+.PHONY: start lab test test-fast test-jax proxy browser docker-engine clean
 
 $(STAMP): pyproject.toml requirements.txt requirements-course.txt requirements-hub.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,7 +37,12 @@ browser:
 		chromium fonts-wqy-zenhei >/dev/null; } || \
 		echo "note: no chromium (or no Chinese font) and not root; the hub's browser test may be skipped"
 
-test: $(STAMP) proxy browser
+# tests/test_docker.py builds the images (docker/build-local.sh) and runs the docker profile on a
+# real engine: started here from Debian's packages when run as root, else that test is skipped.
+docker-engine:
+	@docker/start-engine.sh
+
+test: $(STAMP) proxy browser docker-engine
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)

@@ -1,26 +1,33 @@
-# syntax=docker/dockerfile:1
 # The grader: what `keras-course grade` and the Kubernetes grading Job run in. It holds the
 # course's checks and nbgrader on TensorFlow's CPU build, and no course: the instructor's course
 # folder (with the gradebook and the submissions) is mounted at /srv/keras-course/course when it
-# runs (hub_config/k8s/grading-job.yaml).
-FROM quay.io/jupyter/docker-stacks-foundation:2026-08-07
+# runs (hub_config/k8s/grading-job.yaml, docker/compose.yaml's grader service).
+# BASE_IMAGE, PIP_CERT and the ca-bundle secret: as in hub.Dockerfile.
+ARG BASE_IMAGE=quay.io/jupyter/docker-stacks-foundation:2026-08-07
+FROM ${BASE_IMAGE}
 
-ENV PIP_NO_CACHE_DIR=1 \
-    KERAS_COURSE_DATA=digits \
+ENV KERAS_COURSE_DATA=digits \
     TF_CPP_MIN_LOG_LEVEL=2
 
 USER 0
 WORKDIR /tmp/build
-COPY requirements.txt requirements-course.txt requirements-hub.txt pyproject.toml ./
+ARG PIP_CERT
+# Requirements, then the package: see hub.Dockerfile. rfc3987-syntax: see the Makefile.
+COPY requirements.txt requirements-course.txt requirements-hub.txt ./
+RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=ca-bundle \
+    pip install -r requirements.txt \
+    && pip uninstall --yes rfc3987-syntax
+COPY pyproject.toml ./
 COPY autograder/ autograder/
 COPY docker/package-readme.md README.md
 # The notebooks run in a python3 kernel of this environment. The grading sandbox
-# (autograder/grading/sandbox.py) needs unshare and useradd, which the Ubuntu base has: checked here.
-RUN pip install --no-cache-dir -r requirements.txt . \
+# (autograder/grading/sandbox.py) needs unshare and useradd, which the base has: checked here.
+RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=ca-bundle \
+    pip install --no-deps . \
     && python -m ipykernel install --sys-prefix --name python3 \
     && command -v unshare && command -v useradd \
-    && pip uninstall --yes rfc3987-syntax \
-    && rm -rf /tmp/build  # rfc3987-syntax: 2 CPU-s of imports at every start, see the Makefile
+    && rm -rf /tmp/build \
+    && mkdir -p /srv/nbgrader/exchange && chmod 1777 /srv/nbgrader/exchange  # as in hub.Dockerfile
 
 WORKDIR /srv/keras-course/course
 USER 1000

@@ -7,8 +7,11 @@ Run by hub_config/jupyterhub_config.py, which gives this file ``c``, ``settings`
 - the student image (GPU by default; KERAS_COURSE_STUDENT_IMAGE=keras-course/student-cpu:0.1.0
   on a machine without one), every GPU of the machine unless KERAS_COURSE_GPUS=none;
 - memory and CPU limits (KERAS_COURSE_MEM_LIMIT, default 8G; KERAS_COURSE_CPU_LIMIT, default 4);
-- a home volume of their own that outlives the container (jupyterhub-user-<name>);
+- a home volume of their own that outlives the container (<project>-user-<name>);
 - the shared nbgrader exchange volume, where each user writes as a uid of their own.
+
+KERAS_COURSE_PROJECT (default keras-course, set by compose) prefixes the network, the volumes and
+the users' containers, so that two courses, or two test runs, can share one Docker engine.
 """
 
 import os
@@ -19,10 +22,11 @@ from autograder import user_language
 from autograder.hub import write_jupyter_config
 
 STUDENT_IMAGE = os.environ.get("KERAS_COURSE_STUDENT_IMAGE", "keras-course/student-gpu:0.1.0")
-NETWORK = "keras-course"  # docker/compose.yaml creates it under this name
+PROJECT = os.environ.get("KERAS_COURSE_PROJECT", "keras-course")
+NETWORK = PROJECT  # docker/compose.yaml creates it under this name
 HUB_HOST = "hub"  # the hub's service name in docker/compose.yaml: how containers reach it
 PROXY_HOST = "proxy"
-EXCHANGE_VOLUME = "keras-course-exchange"
+EXCHANGE_VOLUME = f"{PROJECT}-exchange"
 EXCHANGE = "/srv/nbgrader/exchange"  # where docker/student_nbgrader_config.py looks for it
 FIRST_USER_UID = 10000  # above any account of the images (jovyan is 1000)
 ALL_GPUS = {"Driver": "nvidia", "Count": -1, "Capabilities": [["gpu"]]}
@@ -42,8 +46,9 @@ class CourseSpawner(SystemUserSpawner):
 
 c.JupyterHub.spawner_class = CourseSpawner  # noqa: F821 (c and settings: see the docstring)
 c.SystemUserSpawner.run_as_root = True
-c.SystemUserSpawner.host_homedir_format_string = "jupyterhub-user-{username}"  # a named volume
+c.SystemUserSpawner.host_homedir_format_string = f"{PROJECT}-user-{{username}}"  # a named volume
 c.SystemUserSpawner.image_homedir_format_string = "/home/{username}"
+c.DockerSpawner.prefix = PROJECT  # containers <project>-<username>
 c.DockerSpawner.image = STUDENT_IMAGE
 c.DockerSpawner.pull_policy = "ifnotpresent"  # built on this machine, or pulled from a registry
 c.DockerSpawner.network_name = NETWORK
@@ -82,7 +87,9 @@ c.JupyterHub.hub_ip = "0.0.0.0"
 c.JupyterHub.hub_connect_ip = HUB_HOST
 c.ConfigurableHTTPProxy.should_start = False
 c.ConfigurableHTTPProxy.api_url = f"http://{PROXY_HOST}:{settings.proxy_api_port}"  # noqa: F821
-c.JupyterHub.cleanup_servers = False  # restarting the hub leaves students' servers running
+# Stopping the hub (docker compose down/stop) stops every user's container: none is left holding a
+# GPU or memory with no hub to reach it. Homes are volumes, so no work is lost.
+c.JupyterHub.cleanup_servers = True
 
 # The proxy reaches the hub's services by the hub's name, not 127.0.0.1.
 for service in c.JupyterHub.services:  # noqa: F821

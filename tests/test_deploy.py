@@ -29,7 +29,10 @@ IMAGES = {
     "keras-course/student-cpu:0.1.0": "student.Dockerfile",
     "keras-course/grader:0.1.0": "grader.Dockerfile",
 }
-DOCKERFILES = sorted(DOCKER.glob("*.Dockerfile"))
+# The Debian stand-in for docker-stacks that docker/build-local.sh builds the same images on, where
+# no image registry can be reached; never a base of a production build.
+LOCAL_BASE = DOCKER / "local-base.Dockerfile"
+DOCKERFILES = sorted(p for p in DOCKER.glob("*.Dockerfile") if p != LOCAL_BASE)
 DATE_TAG = re.compile(r":[\w.-]*\d{4}-\d{2}-\d{2}$")
 
 needs_schemas = pytest.mark.skipif(not SCHEMAS.is_dir(), reason="../shared/schemas is absent")
@@ -69,7 +72,7 @@ def test_every_image_has_a_dockerfile():
 
 def test_hadolint_finds_no_errors():
     hadolint = Path(sys.executable).parent / "hadolint"
-    result = subprocess.run([str(hadolint), "--failure-threshold", "error", *map(str, DOCKERFILES)],
+    result = subprocess.run([str(hadolint), "--failure-threshold", "error", *map(str, [*DOCKERFILES, LOCAL_BASE])],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -82,6 +85,35 @@ def test_image_is_pinned_non_root_and_probed(dockerfile):
     users = [args.split(":")[0] for name, args in steps if name == "USER"]
     assert users and users[-1] not in ("0", "root"), f"{dockerfile.name} ends as root"
     assert any(name == "HEALTHCHECK" for name, _ in steps), f"{dockerfile.name}: no HEALTHCHECK"
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.name)
+def test_pip_gets_the_ca_bundle_as_a_build_secret_and_its_cache_as_a_mount(dockerfile):
+    """build-local.sh lends this machine's CA bundle to pip: as a BuildKit secret (never a layer)
+    named by a build argument (never in the image's environment); pip's cache is a cache mount."""
+    steps = instructions(dockerfile)
+    assert ("ARG", "PIP_CERT") in steps, f"{dockerfile.name}: ARG PIP_CERT (no default) is missing"
+    assert not [args for name, args in steps if name == "ENV" and "PIP_CERT" in args]
+    assert not [args for name, args in steps if name in ("COPY", "ADD") and re.search(r"\.(crt|pem)\b", args)]
+    installs = [args for name, args in steps if name == "RUN" and "pip install" in args]
+    assert installs
+    for args in installs:
+        assert "--mount=type=secret,id=ca-bundle" in args, args[:120]
+        assert "--mount=type=cache,target=/root/.cache/pip" in args, args[:120]
+        assert "--no-cache-dir" not in args and "PIP_NO_CACHE_DIR" not in dockerfile.read_text()
+    # the base is a build argument whose default stays the production one
+    assert instructions(dockerfile)[0][0] == "ARG" and instructions(dockerfile)[0][1].startswith("BASE_IMAGE=")
+
+
+def test_build_local_builds_every_image_on_the_local_base():
+    script = (DOCKER / "build-local.sh").read_text()
+    assert "BASE_IMAGE=${LOCAL_BASE}" in script and "LOCAL_BASE=keras-course/local-base:bookworm" in script
+    for dockerfile in DOCKERFILES:
+        assert f"docker/{dockerfile.name}" in script
+    assert base_images(LOCAL_BASE) == ["keras-course/debian:bookworm"]  # made by debootstrap, not pulled
+    for name in ("build-local.sh", "start-engine.sh", "local-base/start.sh"):
+        assert subprocess.run(["bash", "-n", str(DOCKER / name)]).returncode == 0, name
+        assert os.access(DOCKER / name, os.X_OK), f"{name} is not executable"
 
 
 # -- what a build can copy into an image --------------------------------------------------------
@@ -196,7 +228,7 @@ def student_package_files() -> list[str]:
     steps = instructions(DOCKER / "student.Dockerfile")
     copied = [f for f in context_files(ROOT, ROOT_RULES) if f.startswith("autograder/")]
     assert any(name == "COPY" and args.split()[0] == "autograder/" for name, args in steps)
-    install = next(args for name, args in steps if name == "RUN" and "pip install" in args)
+    install = next(args for name, args in steps if name == "RUN" and "pip install --no-deps ." in args)
     before_install = install.split("pip install")[0]
     removed = re.findall(r"rm -rf ((?:autograder/[\w/]+\s*)+)", before_install)
     gone = [path for group in removed for path in group.split()]
@@ -313,11 +345,25 @@ def test_docker_profile_gives_each_user_a_uid_home_gpu_and_limits(tmp_path, monk
     assert alice.user_id != bob.user_id and min(alice.user_id, bob.user_id) >= 10000
     assert alice.run_as_root  # only to switch to the user's uid (docker-stacks' start script)
     binds = alice.volume_binds
-    assert binds["jupyterhub-user-alice"]["bind"] == "/home/alice"
+    assert binds["keras-course-user-alice"]["bind"] == "/home/alice"
     assert binds["keras-course-exchange"]["bind"] == "/srv/nbgrader/exchange"
+    assert alice.object_name == "keras-course-alice"
+    assert config.JupyterHub.cleanup_servers is True  # stopping the hub stops the users' containers
     assert alice.image == "keras-course/student-gpu:0.1.0"
     assert alice.extra_host_config["device_requests"][0]["Capabilities"] == [["gpu"]]
     assert alice.mem_limit and alice.cpu_limit
+
+
+@needs_hub_config
+def test_docker_profile_names_everything_after_the_project(tmp_path, monkeypatch):
+    # Two courses (or two test runs) on one engine: network, volumes and containers apart.
+    config = load_hub_config("docker", tmp_path, monkeypatch, KERAS_COURSE_PROJECT="course-b")
+    alice = spawner_for(config, 1, "alice")
+    assert set(alice.volume_binds) == {"course-b-user-alice", "course-b-exchange"}
+    assert alice.network_name == "course-b" and alice.object_name == "course-b-alice"
+    compose = (DOCKER / "compose.yaml").read_text()
+    for name in ("${KERAS_COURSE_PROJECT:-keras-course}", "${KERAS_COURSE_PROJECT:-keras-course}-exchange"):
+        assert f"name: {name}" in compose
 
 
 @needs_hub_config
