@@ -58,12 +58,15 @@ import re
 import stat
 import tempfile
 import time
+import unicodedata
 import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from .course import Chapter, Course, CourseError, LatePolicy, find_course_root, load_course
+from .i18n import SOURCE_LANGUAGE
+from .i18n.messages import N_, current_language, translate
 
 DAY = dt.timedelta(days=1)
 UTC = dt.timezone.utc
@@ -584,36 +587,54 @@ def _seconds(extension: dt.timedelta | None) -> float | None:
 
 
 # -- what people read ---------------------------------------------------------------------------
+# A student's table (``deadlines()``) speaks their language (i18n.messages.current_language): the
+# words below are marked for the catalogue and translated as they are printed.
 
-def describe_extension(seconds: float | None) -> str:
+UNITS = {"day": N_("day"), "days": N_("days"), "h": N_("h"), "min": N_("min")}
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+HEADINGS = (N_("chapter"), N_("due"), N_("extension"), N_("submitted"), N_("days late"), N_("late days used"),
+            N_("penalty"))
+WIDTHS = (16, 20, 17, 20, 9, 14, 7)  # the least width of each column; the last three align right
+
+
+def describe_extension(seconds: float | None, lang: str = SOURCE_LANGUAGE) -> str:
     """``2 days``, ``1 day 6 h``, ``3 h 30 min``; ``-`` for none."""
     if not seconds:
         return "-"
     minutes = round(seconds / 60)
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
-    parts = [f"{days} day{'s' if days != 1 else ''}" if days else "", f"{hours} h" if hours else "",
-             f"{minutes} min" if minutes else ""]
-    return " ".join(p for p in parts if p) or "-"
+    units = ((days, "day" if days == 1 else "days"), (hours, "h"), (minutes, "min"))
+    return " ".join(f"{count} {translate(UNITS[unit], lang)}" for count, unit in units if count) or "-"
 
 
-def describe_policy(policy: LatePolicy) -> str:
+def describe_policy(policy: LatePolicy, lang: str = SOURCE_LANGUAGE) -> str:
     """The late policy in a sentence or two."""
     if policy.is_default:
-        return "Late submissions cost no points in this course."
+        return translate(N_("Late submissions cost no points in this course."), lang)
     parts = []
     if policy.late_days:
-        parts.append(f"You have {policy.late_days} late day(s) for the whole course, spent automatically "
-                     "in the order of the due dates.")
+        parts.append(N_(f"You have {policy.late_days} late day(s) for the whole course, spent automatically "
+                        "in the order of the due dates."))
     if policy.penalty_per_day:
-        beyond = "beyond your late days " if policy.late_days else ""
-        parts.append(f"Each day late {beyond}costs {policy.penalty_per_day:.0%} of the chapter's score.")
+        parts.append(N_(f"Each day late beyond your late days costs {policy.penalty_per_day:.0%} of the "
+                        "chapter's score.") if policy.late_days else
+                     N_(f"Each day late costs {policy.penalty_per_day:.0%} of the chapter's score."))
     if policy.zero_after_days is not None:
-        parts.append(f"More than {policy.zero_after_days:g} day(s) late scores 0.")
-    return " ".join(parts) + " A day late is each started 24 hours past your due date."
+        parts.append(N_(f"More than {policy.zero_after_days:g} day(s) late scores 0."))
+    parts.append(N_("A day late is each started 24 hours past your due date."))
+    return _sentences([translate(part, lang) for part in parts])
 
 
-def display_zone(tz: str | dt.tzinfo | None = None) -> tuple[dt.tzinfo | None, str]:
+def _sentences(parts: list[str]) -> str:
+    """Sentences one after the other: with a space between them, unless they end in a full-width stop."""
+    text = ""
+    for part in parts:
+        text += part if not text or text.endswith(("。", "！", "？")) else " " + part
+    return text
+
+
+def display_zone(tz: str | dt.tzinfo | None = None, lang: str = SOURCE_LANGUAGE) -> tuple[dt.tzinfo | None, str]:
     """The zone to show times in and its name: ``tz``, else the TZ variable, else this machine's own (None)."""
     if isinstance(tz, dt.tzinfo):
         return tz, str(tz)
@@ -625,36 +646,55 @@ def display_zone(tz: str | dt.tzinfo | None = None) -> tuple[dt.tzinfo | None, s
             if tz:
                 raise ValueError(f"unknown time zone {tz!r}: give an IANA name such as 'Asia/Shanghai'") from None
             # TZ may be a POSIX rule (EST5EDT): the machine's own time functions read it
-    return None, f"this machine's time zone ({dt.datetime.now().astimezone().tzname()})"
+    abbreviation = dt.datetime.now().astimezone().tzname()
+    return None, translate(N_(f"this machine's time zone ({abbreviation})"), lang)
 
 
-def local_time(when: dt.datetime | str | None, zone: dt.tzinfo | None) -> str:
+def local_time(when: dt.datetime | str | None, zone: dt.tzinfo | None, lang: str = SOURCE_LANGUAGE) -> str:
+    """``Tue 2027-01-19 07:59`` in ``zone`` (None: this machine's), the weekday in ``lang``."""
     if not when:
         return "-"
     when = dt.datetime.fromisoformat(when) if isinstance(when, str) else when
-    return (when.astimezone(zone) if zone else when.astimezone()).strftime("%a %Y-%m-%d %H:%M")
+    when = when.astimezone(zone) if zone else when.astimezone()
+    return f"{translate(WEEKDAYS[when.weekday()], lang)} {when.strftime('%Y-%m-%d %H:%M')}"
 
 
-def render_deadlines(record: dict, zone: dt.tzinfo | None, zone_name: str, note: str = "") -> str:
-    """A student's deadlines file (or the course's dates alone) as a table in ``zone``."""
-    who = f" for {record['student']}" if record.get("student") else ""
-    lines = [f"Deadlines{who} in {record['course']}, times in {zone_name}:",
-             f"{'chapter':<16} {'due':<20} {'extension':<17} {'submitted':<20} {'days late':>9} "
-             f"{'late days used':>14} {'penalty':>7}"]
+def render_deadlines(record: dict, zone: dt.tzinfo | None, zone_name: str, note: str = "",
+                     lang: str = SOURCE_LANGUAGE) -> str:
+    """A student's deadlines file (or the course's dates alone) as a table in ``zone``, in ``lang``."""
+    course, student = record["course"], record.get("student")
+    title = (N_(f"Deadlines for {student} in {course}, times in {zone_name}:") if student else
+             N_(f"Deadlines in {course}, times in {zone_name}:"))
+    rows = [[translate(heading, lang) for heading in HEADINGS]]
     for chapter in record["chapters"]:
         submitted = chapter.get("submitted")
-        lines.append(f"{chapter['id']:<16} {local_time(chapter.get('due'), zone):<20} "
-                     f"{describe_extension(chapter.get('extension_seconds')):<17} {local_time(submitted, zone):<20} "
-                     f"{chapter.get('days_late', 0) if submitted else '-':>9} "
-                     f"{chapter.get('late_days_used', 0) if submitted else '-':>14} "
-                     f"{format(chapter.get('penalty_share', 0), '.0%') if submitted else '-':>7}")
+        rows.append([chapter["id"], local_time(chapter.get("due"), zone, lang),
+                     describe_extension(chapter.get("extension_seconds"), lang), local_time(submitted, zone, lang),
+                     str(chapter.get("days_late", 0)) if submitted else "-",
+                     str(chapter.get("late_days_used", 0)) if submitted else "-",
+                     format(chapter.get("penalty_share", 0), ".0%") if submitted else "-"])
+    widths = [max([least, *(display_width(row[column]) for row in rows)]) for column, least in enumerate(WIDTHS)]
+    lines = [translate(title, lang)]
+    lines += [" ".join(pad(cell, width, right=column >= 4) for column, (cell, width) in enumerate(zip(row, widths)))
+              for row in rows]
     policy = LatePolicy(**{k: v for k, v in record.get("policy", {}).items() if k in LatePolicy.__dataclass_fields__})
-    if policy.late_days and record.get("student"):
-        lines.append(f"Late days left: {record.get('left', policy.late_days)} of {policy.late_days}.")
-    lines.append(describe_policy(policy))
+    if policy.late_days and student:
+        lines.append(translate(N_(f"Late days left: {record.get('left', policy.late_days)} of {policy.late_days}."),
+                               lang))
+    lines.append(describe_policy(policy, lang))
     if note:
-        lines.append(note)
+        lines.append(translate(note, lang))
     return "\n".join(lines)
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: two for each wide (CJK) character."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    space = " " * max(0, width - display_width(text))
+    return space + text if right else text + space
 
 
 def course_record(course: Course) -> dict:
@@ -671,10 +711,12 @@ def current_user() -> str:
     return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
 
 
-def show_deadlines(tz: str | dt.tzinfo | None = None, student: str | None = None) -> str:
+def show_deadlines(tz: str | dt.tzinfo | None = None, student: str | None = None, lang: str | None = None) -> str:
     """The student's deadlines as text: from their deadlines file in the exchange when there is one,
-    else the course's dates from course.toml, else a line saying that none are known."""
-    zone, zone_name = display_zone(tz)
+    else the course's dates from course.toml, else a line saying that none are known. In ``lang``,
+    by default the student's (as ``check()`` speaks it: i18n.messages.current_language)."""
+    lang = lang or current_language()
+    zone, zone_name = display_zone(tz, lang)
     student = student or current_user()
     exchange, course_id = _student_settings()
     course = _reachable_course()
@@ -682,13 +724,13 @@ def show_deadlines(tz: str | dt.tzinfo | None = None, student: str | None = None
     if course_id:
         with contextlib.suppress(OSError, ValueError):
             record = json.loads(deadlines_file(exchange, course_id, student).read_text(encoding="utf-8"))
-            return render_deadlines(record, zone, zone_name)
+            return render_deadlines(record, zone, zone_name, lang=lang)
     if course:
-        return render_deadlines(course_record(course), zone, zone_name,
-                                note="These are the course's dates: no extension or graded submission of "
-                                     f"{student} is recorded where this machine can see it.")
-    return ("No deadlines are known here: no deadlines file in the exchange and no course.toml "
-            "(set KERAS_COURSE_ROOT to the course folder to see the course's dates).")
+        return render_deadlines(course_record(course), zone, zone_name, lang=lang,
+                                note=N_("These are the course's dates: no extension or graded submission of "
+                                        f"{student} is recorded where this machine can see it."))
+    return translate(N_("No deadlines are known here: no deadlines file in the exchange and no course.toml "
+                        "(set KERAS_COURSE_ROOT to the course folder to see the course's dates)."), lang)
 
 
 def _student_settings() -> tuple[Path, str | None]:

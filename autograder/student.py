@@ -151,7 +151,8 @@ def deadlines(tz=None, student: str | None = None) -> None:
 
     ``tz``: an IANA name such as ``"Asia/Shanghai"`` (default: the TZ environment variable, else this
     machine's zone). On the course's hub the dates are yours, as grading and extensions left them
-    (deadlines.py writes them to the exchange); elsewhere they are the course's own dates.
+    (deadlines.py writes them to the exchange); elsewhere they are the course's own dates. The table
+    speaks your language, as ``check()`` does (a Chinese notebook's, else KERAS_COURSE_LANG).
     """
     from .deadlines import show_deadlines
 

@@ -21,6 +21,7 @@ import os
 import tempfile
 from pathlib import Path
 
+LANG_VARIABLE = "KERAS_COURSE_LANG"  # as autograder/i18n/messages.py reads it
 LANGUAGES_FILE = "user_languages.json"  # in the hub's folder: user -> language, from LTI launches
 LAB_SETTINGS = Path(".jupyter/lab/user-settings/@jupyterlab/translation-extension/plugin.jupyterlab-settings")
 LAB_LOCALES = {"en": "en", "zh_CN": "zh_CN"}  # the course's language -> JupyterLab's language pack
@@ -97,6 +98,15 @@ def hub_language(launched: str | None, configured: str | None) -> str:
     return launched or configured or "en"
 
 
+def pass_to_server(spawner, settings) -> None:
+    """In a spawner's pre_spawn_hook (every profile): the user's language, from their LTI launch
+    (``settings.launched_languages``) else the hub's setting, into their server's environment."""
+    name = spawner.user.name
+    launched = UserLanguages(settings.launched_languages).get(name)
+    lang = hub_language(launched, settings.user_languages.get(name))
+    spawner.environment = {**spawner.environment, LANG_VARIABLE: lang}
+
+
 def choose(home: Path, launched: str | None, configured: str | None) -> str:
     return lab_language(home) or hub_language(launched, configured)
 
@@ -106,14 +116,14 @@ def apply_at_server_start(environ=None, home: Path | None = None) -> str:
     KERAS_COURSE_LANG set to what JupyterLab shows. Returns the language."""
     env = os.environ if environ is None else environ
     home = home or Path(env.get("HOME") or Path.home())
-    wanted = env.get("KERAS_COURSE_LANG")
+    wanted = env.get(LANG_VARIABLE)
     lang = choose(home, wanted if wanted in LAB_LOCALES else None, None)
     if wanted in LAB_LOCALES:
         try:
             apply(home, wanted)
         except OSError:  # a home the server cannot write: the hub's language still reaches the checks
             pass
-    env["KERAS_COURSE_LANG"] = lang
+    env[LANG_VARIABLE] = lang
     return lang
 
 

@@ -53,9 +53,7 @@ def make_user_home(spawner):
     if running_as_root():
         ensure_system_user(name)
     make_home(settings, name)  # noqa: F821
-    launched = user_language.UserLanguages(settings.launched_languages).get(name)  # noqa: F821
-    lang = user_language.hub_language(launched, settings.user_languages.get(name))  # noqa: F821
-    spawner.environment = {**spawner.environment, "KERAS_COURSE_LANG": lang}
+    user_language.pass_to_server(spawner, settings)  # noqa: F821
 
 
 c.JupyterHub.ip = "127.0.0.1"

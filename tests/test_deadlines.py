@@ -791,3 +791,59 @@ def test_a_chapters_languages_are_one_chapter_for_late_days(tmp_path):
     assert set(merged) == {"ch01_setup"} and set(plain) == {"ch01_setup", "ch01_setup_zh_CN"}
     assert merged["ch01_setup"].submitted.replace(tzinfo=None) == due + dt.timedelta(days=2)  # the later one
     assert merged["ch01_setup"].extension == dt.timedelta(days=3)  # granted on the English one
+
+
+# -- deadlines() in the student's language ------------------------------------------------------
+
+def _column(line: str, text: str) -> int:
+    """Where ``text`` starts in a table line, in terminal columns (a CJK character takes two)."""
+    from autograder.deadlines import display_width
+
+    return display_width(line[:line.index(text)])
+
+
+def test_deadlines_speak_the_students_language(klass, monkeypatch, capsys, tmp_path):
+    """KERAS_COURSE_LANG (the hub sets it per user), as check() reads it: headings, weekdays,
+    extensions and the policy in Chinese, from the catalogue; the columns still line up."""
+    klass.grade("ann", "ch01", "2027-01-20 07:59:00 +0800")  # 1 day late: 3 late days left
+    grant(klass.course, klass.db_url, "ann", "ch02", dt.timedelta(days=2), create_student=True,
+          exchange=klass.exchange)
+    monkeypatch.setenv("JUPYTERHUB_USER", "ann")
+    monkeypatch.setenv("KERAS_COURSE_ROOT", str(klass.root))
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / "no-config"))
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    monkeypatch.setenv("KERAS_COURSE_LANG", "zh_CN")
+    monkeypatch.chdir(tmp_path)
+    deadlines(tz="Asia/Shanghai")
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0] == "ann 在 late 中的截止时间（时间按 Asia/Shanghai 显示）："
+    assert lines[1].split() == ["章节", "截止时间", "延期", "提交时间", "迟交天数", "已用迟交天数", "扣分"]
+    assert "周二 2027-01-19 07:59" in out  # ch01: 23:59 UTC is 07:59 the next (Tuesday) morning in Shanghai
+    assert "周四 2027-01-28 07:59 2 天" in out  # ch02, extended by 2 days
+    assert "剩余迟交天数：3 天（共 4 天）。" in out and "每迟交一天扣除该章得分的 10%" in out
+    assert not any(word in out for word in ("Deadlines", "chapter", "Late days", "Tue", "days"))
+    from autograder.deadlines import display_width
+
+    heading, ch01, ch02 = lines[1], lines[2], lines[3]  # a column starts where its heading does
+    assert _column(ch02, "2 天") == _column(heading, "延期") and _column(ch01, "周三") == _column(heading, "提交时间")
+    assert len({display_width(line) for line in lines[1:5]}) == 1  # the last column aligns right
+    monkeypatch.setenv("KERAS_COURSE_LANG", "en")
+    deadlines(tz="Asia/Shanghai")
+    assert "Deadlines for ann in late, times in Asia/Shanghai" in capsys.readouterr().out
+
+
+def test_deadlines_without_a_file_say_so_in_the_students_language(klass, monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("JUPYTERHUB_USER", "self-learner")
+    monkeypatch.setenv("KERAS_COURSE_ROOT", str(klass.root))
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / "no-config"))
+    monkeypatch.setenv("JPY_SESSION_NAME", "/home/self-learner/ch01_setup_zh_CN.ipynb")  # a Chinese notebook
+    monkeypatch.setenv("KERAS_COURSE_LANG", "en")
+    monkeypatch.chdir(tmp_path)
+    deadlines(tz="UTC")
+    out = capsys.readouterr().out
+    assert out.startswith("late 的截止时间（时间按 UTC 显示）：") and "周一 2027-01-18 23:59" in out
+    assert "以上是课程的日期：在本机能看到的地方，没有 self-learner 的延期或已评分提交的记录。" in out
+    monkeypatch.setenv("KERAS_COURSE_ROOT", str(tmp_path / "nowhere"))
+    deadlines(tz="UTC")
+    assert capsys.readouterr().out.startswith("这里查不到任何截止时间")

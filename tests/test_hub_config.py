@@ -86,6 +86,40 @@ def test_the_k8s_profile_loads_the_common_part_only(load_hub_config):
     assert role(app, "instructor")["groups"] == ["instructors"]
 
 
+def test_the_k8s_profile_passes_each_users_language_to_their_server(tmp_path, monkeypatch):
+    """hub_config/k8s/values.yaml, as the chart runs its hub.extraConfig: KubeSpawner's
+    pre_spawn_hook puts the user's language in their server's environment (their LTI launch's,
+    else KERAS_COURSE_USER_LANGUAGES, else English), as the docker profile's pass_language does,
+    and the server starts through autograder.singleuser, which hands it to JupyterLab. The values,
+    merged with the chart's defaults, still match the chart's schema."""
+    from types import SimpleNamespace
+
+    from test_deploy import SCHEMAS, VALUES, deep_merge, read_yaml, run_extra_config
+
+    from autograder.user_language import UserLanguages
+
+    monkeypatch.setenv("KERAS_COURSE_USER_LANGUAGES", "student3=zh_CN,student1=en")
+    config = run_extra_config(tmp_path, monkeypatch)
+    hook = config.KubeSpawner.pre_spawn_hook
+    UserLanguages(HubSettings.from_env().launched_languages).set("ann", "zh_CN")  # her LMS speaks Chinese
+
+    def language(name: str) -> dict:
+        spawner = SimpleNamespace(user=SimpleNamespace(name=name, id=7), environment={"OTHER": "kept"})
+        hook(spawner)
+        return spawner.environment
+
+    assert language("ann") == {"OTHER": "kept", "KERAS_COURSE_LANG": "zh_CN"}
+    assert language("student3")["KERAS_COURSE_LANG"] == "zh_CN"
+    assert language("student1")["KERAS_COURSE_LANG"] == language("bob")["KERAS_COURSE_LANG"] == "en"
+    values = read_yaml(VALUES)
+    assert values["singleuser"]["cmd"] == ["python", "-m", "autograder.singleuser"]
+    if SCHEMAS.is_dir():
+        import jsonschema
+
+        jsonschema.validate(deep_merge(read_yaml(SCHEMAS / "z2jh" / "values.yaml"), values),
+                            read_yaml(SCHEMAS / "z2jh" / "values.schema.yaml"))
+
+
 def test_an_unknown_profile_or_login_is_named(load_hub_config):
     from autograder.course import CourseError
 

@@ -131,17 +131,28 @@ def reference_summary(spec: list[LayerSpec], input_shape) -> list[LayerSummary]:
 # What each checked field is called in a message, given its value.
 _PHRASES = {
     "filters": lambda v: N_(f"{v} filters"),
-    "units": lambda v: f"{v} units",
-    "kernel_size": lambda v: f"kernel {'x'.join(map(str, v))}",
+    "units": lambda v: N_(f"{v} units"),
+    "kernel_size": lambda v: N_(f"kernel {'x'.join(map(str, v))}"),
     "pool_size": lambda v: N_(f"pool size {'x'.join(map(str, v))}"),
-    "strides": lambda v: f"strides {stride_text(v)}",
+    "strides": lambda v: N_(f"strides {stride_text(v)}"),
     "padding": lambda v: f'padding="{v}"',
     "rate": lambda v: f"rate {v:g}",
     "activation": lambda v: (N_("a nonlinear activation (tanh, relu, ...)") if v == NONLINEAR
                              else N_(f'activation "{v}"')),
-    "batch_norm": lambda v: ("BatchNormalization" if v is True else "no BatchNormalization" if not v
-                             else f"BatchNormalization {v.replace('activation', 'its activation')}"),
+    "batch_norm": lambda v: _batch_norm_phrase(v),
 }
+
+
+def _batch_norm_phrase(v) -> str:
+    if v is True:
+        return "BatchNormalization"
+    if not v:
+        return N_("no BatchNormalization")
+    if v == "before activation":
+        return N_("BatchNormalization before its activation")
+    if v == "after activation":
+        return N_("BatchNormalization after its activation")
+    return f"BatchNormalization {v}"
 
 
 def _activation_matches(expected, found) -> bool:
@@ -171,8 +182,8 @@ def _field_matches(name: str, expected, summary: LayerSummary) -> bool:
 def _found_text(name: str, summary: LayerSummary) -> str:
     found = getattr(summary, name)
     if name == "activation" and found in LINEAR:
-        return "no activation"
-    text = _PHRASES[name](found) if found is not None or name == "batch_norm" else "none"
+        return N_("no activation")
+    text = _PHRASES[name](found) if found is not None or name == "batch_norm" else N_("none")
     if name == "padding" and summary.note:  # padding="same" written as an explicit zero padding
         text += f" ({summary.note})"
     return text
@@ -180,7 +191,7 @@ def _found_text(name: str, summary: LayerSummary) -> str:
 
 def first_difference(summary: LayerSummary, spec: LayerSpec) -> str | None:
     """What differs between a layer and its spec, in words; None when it matches."""
-    where = f"layer {summary.index} ({summary.name})"
+    where = N_(f"layer {summary.index} ({summary.name})")
     if summary.kind not in spec.kinds:
         # A zero padding that did not fold: say what it does to the layer after it.
         found = summary.note if summary.kind in ZERO_PADDING_KINDS and summary.note else summary.describe()
@@ -204,7 +215,7 @@ def _without_ignored(summaries: list[LayerSummary], ignore) -> list[LayerSummary
 def _compare(model, specs: list[LayerSpec], reference: list[LayerSummary] | None, ignore=()):
     found = _without_ignored(summarize(model), ignore)
     # With a layer missing or added in the middle, the count is the more useful half of the story.
-    count = f"expected {len(specs)} layers, found {len(found)}; " if len(found) != len(specs) else ""
+    count = N_(f"expected {len(specs)} layers, found {len(found)}; ") if len(found) != len(specs) else ""
     for summary, spec in zip(found, specs):
         problem = first_difference(summary, spec)
         if problem:
@@ -220,7 +231,7 @@ def _compare(model, specs: list[LayerSpec], reference: list[LayerSummary] | None
     if reference is None:
         return
     for summary, ref in zip(found, reference):
-        where = f"layer {summary.index} ({summary.describe()})"
+        where = N_(f"layer {summary.index} ({summary.describe()})")
         if ref.output_shape is not None and summary.output_shape != ref.output_shape:
             raise CheckError(f"{where}: expected output shape {ref.output_shape}, found {summary.output_shape}")
         if summary.params != ref.params:

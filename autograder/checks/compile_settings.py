@@ -332,13 +332,14 @@ def assert_metrics(model, expected, what: str = "the model", section: str = "", 
         match = next((s for s in unused if _metric_matches(s, candidate, units)), None)
         if match is None:
             found = [identify_metric(s, units, candidate.labels) for s in settings]
-            shown = ", ".join(f"{_spelled(s)} (computes {f or 'no built-in metric'})"
-                              for s, f in zip(settings, found)) or "no metrics"
-            hint = ""
-            if name == "binary_accuracy" and any(str(s).lower() in ("accuracy", "acc") for s in settings):
-                hint = ('; with several sigmoid outputs and 0/1 labels, Keras 3 turns "accuracy" into '
-                        'categorical accuracy: ask for "binary_accuracy"')
-            raise CheckError(f"{what} should track {name}; it is compiled with {shown}{hint}{_reread(section)}")
+            shown = ", ".join(N_(f"{_spelled(s)} (computes {f or N_('no built-in metric')})")
+                              for s, f in zip(settings, found)) or N_("no metrics")
+            accuracy = name == "binary_accuracy" and any(str(s).lower() in ("accuracy", "acc") for s in settings)
+            # One expression, no placeholders side by side: the catalogue holds each whole message.
+            raise CheckError(f"{what} should track {name}; it is compiled with {shown}"
+                             + ('; with several sigmoid outputs and 0/1 labels, Keras 3 turns "accuracy" into '
+                                'categorical accuracy: ask for "binary_accuracy"' if accuracy else "")
+                             + (f" (reread {section})" if section else ""))
         unused.remove(match)
     if exact and unused:
         extra = ", ".join(_spelled(s) for s in unused)
@@ -418,10 +419,6 @@ def _spelled(setting) -> str:
         return repr(setting)
     name = getattr(setting, "__name__", None) or type(setting).__name__
     return name if callable(setting) and not hasattr(setting, "get_config") else f"{name}()"
-
-
-def _reread(section: str) -> str:
-    return f" (reread {section})" if section else ""
 
 
 __all__ = [

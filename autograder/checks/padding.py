@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..i18n.messages import N_
+
 SAME = 'padding="same"'
 
 ZERO_PADDING_KINDS = {"ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D"}
@@ -116,41 +118,42 @@ def fold_zero_padding(pad_layer, next_layer) -> PaddingFold:
     if pads == wanted and (expected is None or found == expected):
         return PaddingFold(same=True)
     kernel = dims_text(kernels) if len(kernels) > 1 else f"size {kernels[0]}"
-    return PaddingFold(note=_conv_note(f"{what} before a {kernel} conv", wanted, found, expected))
+    return PaddingFold(note=_conv_note(N_(f"{what} before a {kernel} conv"), wanted, found, expected))
 
 
 def _size_change(found, expected, reference: str) -> str:
     """'grows the output by 2 pixels in each dimension compared with ... (10x10 instead of 8x8)'."""
-    sizes = f"({dims_text(found)} instead of {dims_text(expected)})"
+    sizes = N_(f"({dims_text(found)} instead of {dims_text(expected)})")
     deltas = {f - e for f, e in zip(found, expected)}
     if len(deltas) > 1:
-        return f"changes the output size compared with {reference} {sizes}"
+        return N_(f"changes the output size compared with {reference} {sizes}")
     delta = deltas.pop()
-    verb = "grows" if delta > 0 else "shrinks"
-    pixels = f"{abs(delta)} pixel{'s' if abs(delta) != 1 else ''}"
-    return f"{verb} the output by {pixels} in each dimension compared with {reference} {sizes}"
+    pixels = N_(f"{abs(delta)} pixels") if abs(delta) != 1 else N_(f"{abs(delta)} pixel")
+    # Each verb written out: a placeholder for it would leave the verb in English.
+    return (N_(f"grows the output by {pixels} in each dimension compared with {reference} {sizes}") if delta > 0
+            else N_(f"shrinks the output by {pixels} in each dimension compared with {reference} {sizes}"))
 
 
 def _sides_text(pads) -> str:
     """'1 before and 1 after', or the pairs per dimension when they differ."""
     if len(set(pads)) == 1:
-        return f"{pads[0][0]} before and {pads[0][1]} after"
-    return f"{tuple(pads)} (before, after)"
+        return N_(f"{pads[0][0]} before and {pads[0][1]} after")
+    return N_(f"{tuple(pads)} (before, after)")
 
 
 def _conv_note(where: str, wanted, found, expected) -> str:
     if expected is None or found is None or None in wanted:
-        return f"{where}, which does not pad like {SAME}"
+        return N_(f"{where}, which does not pad like {SAME}")
     if found == expected:
-        return f"{where}, which shifts the output: {SAME} pads {_sides_text(wanted)}"
-    return f"{where}, which {_size_change(found, expected, SAME)}"
+        return N_(f"{where}, which shifts the output: {SAME} pads {_sides_text(wanted)}")
+    return N_(f"{where}, which {_size_change(found, expected, SAME)}")
 
 
 def _pooling_note(what: str, kind: str, config, lengths, found) -> str:
     pool = "max-pool" if kind.startswith("Max") else "average-pool"
-    note = (f'{what} before a {dims_text(config["pool_size"])} {pool}, which pools the padded zeros '
-            f"where {SAME} leaves the border out of the pool")
+    note = N_(f'{what} before a {dims_text(config["pool_size"])} {pool}, which pools the padded zeros '
+              f"where {SAME} leaves the border out of the pool")
     expected = _same_output(lengths, config["strides"])
     if expected is not None and found is not None and found != expected:
-        note += f", and {_size_change(found, expected, 'it')}"
+        note += N_(f", and {_size_change(found, expected, 'it')}")
     return note

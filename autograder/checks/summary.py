@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from ..i18n.messages import N_
 from .errors import CheckError
 from .padding import ZERO_PADDING_KINDS, dims_text, fold_zero_padding, pads_text, zero_pads
 from .quiet import quietly
@@ -219,7 +220,7 @@ def summarize(model) -> list[LayerSummary]:
             continue
         summary = summarize_layer(layer, len(summaries) + 1)
         if padded_by:
-            summary = replace(summary, padding="same", note=f"{padded_by} before a valid {kind}")
+            summary = replace(summary, padding="same", note=N_(f"{padded_by} before a valid {kind}"))
             padded_by = None
         summaries.append(summary)
     return summaries

@@ -26,11 +26,11 @@ from . import public_test
 
 # name -> (keras.optimizers class, the notebook section, the state arrays the step takes and returns)
 OPTIMIZERS = {
-    "sgd": ("SGD", "SGD and momentum", ("velocity",)),
-    "rmsprop": ("RMSprop", "RMSprop", ("avg_sq",)),
-    "adagrad": ("Adagrad", "Adagrad", ("accumulator",)),
-    "adadelta": ("Adadelta", "Adadelta", ("avg_sq_grad", "avg_sq_delta")),
-    "adam": ("Adam", "Adam", ("m", "v")),
+    "sgd": ("SGD", N_("Optimizers: SGD and momentum"), ("velocity",)),
+    "rmsprop": ("RMSprop", N_("Optimizers: RMSprop"), ("avg_sq",)),
+    "adagrad": ("Adagrad", N_("Optimizers: Adagrad"), ("accumulator",)),
+    "adadelta": ("Adadelta", N_("Optimizers: Adadelta"), ("avg_sq_grad", "avg_sq_delta")),
+    "adam": ("Adam", N_("Optimizers: Adam"), ("m", "v")),
 }
 
 
@@ -80,7 +80,7 @@ def gradient_sequence(shape, steps: int = 20, seed: int = 0, scale: float = 1.0)
 
 def _describe(kind: str, hyper: dict) -> str:
     args = ", ".join(f"{k}={v!r}" for k, v in hyper.items())
-    return f"{kind}_step(..., {args})" if args else f"{kind}_step(...) at its defaults"
+    return f"{kind}_step(..., {args})" if args else N_(f"{kind}_step(...) at its defaults")
 
 
 def _array_tolerance(expected: np.ndarray) -> float:
@@ -96,7 +96,6 @@ def assert_steps_match_keras(step, kind: str, shape=(3, 4), steps: int = 20, see
     after every step the weights and each state are compared with Keras'.
     """
     _, section, names = OPTIMIZERS[kind]
-    section = f"Optimizers: {section}"
     w0, grads = gradient_sequence(shape, steps, seed, scale)
     initial, expected = keras_trajectory(kind, w0, grads, **hyper)
     call = _describe(kind, hyper)
@@ -127,15 +126,15 @@ def assert_steps_match_keras(step, kind: str, shape=(3, 4), steps: int = 20, see
 
 # name -> (keras module holding the function, the notebook section, the kind of labels it takes)
 LOSSES = {
-    "mean_squared_error": ("losses", "Losses: mean squared error", "real"),
-    "binary_crossentropy": ("losses", "Losses: binary crossentropy", "binary"),
-    "categorical_crossentropy": ("losses", "Losses: categorical crossentropy", "one_hot"),
-    "hinge": ("losses", "Losses: hinge and squared hinge", "signs"),
-    "squared_hinge": ("losses", "Losses: hinge and squared hinge", "signs"),
-    "categorical_accuracy": ("metrics", "Metrics: accuracy", "one_hot"),
-    "top_k_categorical_accuracy": ("metrics", "Metrics: top-k accuracy", "one_hot"),
-    "sparse_top_k_categorical_accuracy": ("metrics", "Metrics: top-k accuracy", "sparse"),
-    "mean_squared_logarithmic_error": ("metrics", "Metrics: mean squared logarithmic error", "positive"),
+    "mean_squared_error": ("losses", N_("Losses: mean squared error"), "real"),
+    "binary_crossentropy": ("losses", N_("Losses: binary crossentropy"), "binary"),
+    "categorical_crossentropy": ("losses", N_("Losses: categorical crossentropy"), "one_hot"),
+    "hinge": ("losses", N_("Losses: hinge and squared hinge"), "signs"),
+    "squared_hinge": ("losses", N_("Losses: hinge and squared hinge"), "signs"),
+    "categorical_accuracy": ("metrics", N_("Metrics: accuracy"), "one_hot"),
+    "top_k_categorical_accuracy": ("metrics", N_("Metrics: top-k accuracy"), "one_hot"),
+    "sparse_top_k_categorical_accuracy": ("metrics", N_("Metrics: top-k accuracy"), "sparse"),
+    "mean_squared_logarithmic_error": ("metrics", N_("Metrics: mean squared logarithmic error"), "positive"),
 }
 
 
@@ -178,7 +177,8 @@ def assert_matches_keras(func, name: str, y_true, y_pred, label: str = "", **kwa
     section = LOSSES[name][1]
     expected = keras_value(name, y_true, y_pred, **kwargs)
     args = "".join(f", {k}={v!r}" for k, v in kwargs.items())
-    what = f"{name}(y_true, y_pred{args}) on {label or f'a batch of shape {np.shape(y_pred)}'}"
+    label = label or N_(f"a batch of shape {np.shape(y_pred)}")
+    what = N_(f"{name}(y_true, y_pred{args}) on {label}")
     got = call_cleanly(func, np.array(y_true), np.array(y_pred), what=what, section=section, **kwargs)
     if got is not None and np.shape(got) != expected.shape:
         raise CheckError(f"{what} has shape {np.shape(got)}, expected {expected.shape}: return one value "
@@ -339,7 +339,7 @@ def rejects_unknown_task(compile_for_task):
     """compile_for_task(model, "ranking") raises ValueError naming the tasks of the table"""
     model = task_model("softmax", 3)
     assert_raises(lambda: compile_for_task(model, "ranking"),
-                  f"compile_for_task(model, 'ranking'), a task not among {', '.join(TASKS)},",
+                  N_(f"compile_for_task(model, 'ranking'), a task not among {', '.join(TASKS)},"),
                   words=tuple(TASKS), section=f'"{TASK_SECTION}"')
 
 
@@ -502,8 +502,8 @@ def callbacks_trial(training_callbacks, patience: int = 3, shifted: bool = True,
         report = {"failed": {"stage": "probe", "type": type(error).__name__, "message": str(error)}}
     return {"report": report, "expected": reference_callbacks_run(patience, x, y, x_val, y_val, epochs, seed),
             "call": f"training_callbacks(patience={patience})", "epochs": epochs,
-            "data": "a validation loss that rises from the first epoch" if shifted else "a validation set the "
-                                                                                      "model can fit"}
+            "data": N_("a validation loss that rises from the first epoch") if shifted else
+            N_("a validation set the model can fit")}
 
 
 def judge_callbacks(trial: dict, aspect: str) -> None:
@@ -513,7 +513,7 @@ def judge_callbacks(trial: dict, aspect: str) -> None:
 
     report, expected, call = trial["report"], trial["expected"], trial["call"]
     if report.get("failed"):
-        raise stage_error(report, lambda stage, error: (
+        raise stage_error(report, lambda stage, error: N_(
             f"{call}: {error} ({CALLBACK_HINTS.get(stage, '')}). Reread \"{CALLBACKS_SECTION}\"."))
     if aspect == "stops" and report["epochs"] != expected["epochs"]:
         raise CheckError(f"with {call}, fit ran {report['epochs']} of {trial['epochs']} epochs on {trial['data']}, "
@@ -548,7 +548,7 @@ def assert_recorder(LearningRateRecorder, rates=(0.1, 0.2, 0.01), seed: int = 0)
     x, y = digit_features(64)
     report = run_probe("record_learning_rates", LearningRateRecorder, callbacks_model(seed), x, y, list(rates))
     if report.get("failed"):
-        raise stage_error(report, lambda stage, error: (
+        raise stage_error(report, lambda stage, error: N_(
             f"LearningRateRecorder() in a fit: {error} ({CALLBACK_HINTS.get(stage, '')}). "
             f"Reread \"{CALLBACKS_SECTION}\"."))
     recorded = report.get("recorded")
@@ -564,10 +564,10 @@ def assert_recorder(LearningRateRecorder, rates=(0.1, 0.2, 0.01), seed: int = 0)
 
 
 CALLBACK_HINTS = {
-    "callbacks": "training_callbacks(patience) returns a list of two callbacks",
-    "recorder": "LearningRateRecorder() takes no arguments and calls super().__init__()",
-    "fit": "the callbacks must work in model.fit",
-    "probe": "the kernel could not run the fit",
+    "callbacks": N_("training_callbacks(patience) returns a list of two callbacks"),
+    "recorder": N_("LearningRateRecorder() takes no arguments and calls super().__init__()"),
+    "fit": N_("the callbacks must work in model.fit"),
+    "probe": N_("the kernel could not run the fit"),
 }
 
 

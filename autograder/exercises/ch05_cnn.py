@@ -159,12 +159,12 @@ def two_panels_with_all_curves(plot_history):
 # Judged by aspect (checks.architecture.ASPECTS): one wrong setting, say a Dropout rate of 0.4,
 # costs the settings test alone, not every test that builds the model.
 ALEXNET_ASPECTS = {
-    "layers": "build_alexnet() has AlexNet's layers in order: 5 Conv2D, 3 MaxPooling2D, Flatten, 3 Dense "
-              "with a Dropout after each of the first two",
-    "settings": "build_alexnet()'s layers have AlexNet's settings: filters, kernels, strides, padding, "
-                "activations and Dropout rates",
-    "shapes": "build_alexnet() gives AlexNet's output shape after every layer for a 227x227x3 input",
-    "params": "build_alexnet() has AlexNet's 62,378,344 parameters",
+    "layers": N_("build_alexnet() has AlexNet's layers in order: 5 Conv2D, 3 MaxPooling2D, Flatten, 3 Dense "
+                 "with a Dropout after each of the first two"),
+    "settings": N_("build_alexnet()'s layers have AlexNet's settings: filters, kernels, strides, padding, "
+                   "activations and Dropout rates"),
+    "shapes": N_("build_alexnet() gives AlexNet's output shape after every layer for a 227x227x3 input"),
+    "params": N_("build_alexnet() has AlexNet's 62,378,344 parameters"),
 }
 
 
@@ -229,16 +229,16 @@ def vgg_rejects_unknown_depth(build_vgg):
 
 SAVING_SECTION = N_("Saving and loading a trained model")
 SAVING_HINTS = {
-    "save": "save_model_files(model, folder) makes the folder if it is missing (os.makedirs(folder, "
-            "exist_ok=True)), then calls model.save and model.save_weights",
-    "paths": "return the two paths, (model_path, weights_path)",
-    "keras_load": "the first path must be a model saved with model.save(...) in the .keras format",
-    "load_weights": "the second path must hold the weights alone, saved with model.save_weights(...) to a name "
-                    "ending in .weights.h5",
-    "load_for_inference": "load_for_inference(path) returns keras.saving.load_model(path, ...)",
-    "own_call": "load_for_inference(path) returns the loaded model",
-    "trusted_load": "load_for_inference(path, trusted=True) loads with safe_mode=False",
-    "trusted_call": "load_for_inference(path, trusted=True) returns the loaded model",
+    "save": N_("save_model_files(model, folder) makes the folder if it is missing (os.makedirs(folder, "
+               "exist_ok=True)), then calls model.save and model.save_weights"),
+    "paths": N_("return the two paths, (model_path, weights_path)"),
+    "keras_load": N_("the first path must be a model saved with model.save(...) in the .keras format"),
+    "load_weights": N_("the second path must hold the weights alone, saved with model.save_weights(...) to a "
+                       "name ending in .weights.h5"),
+    "load_for_inference": N_("load_for_inference(path) returns keras.saving.load_model(path, ...)"),
+    "own_call": N_("load_for_inference(path) returns the loaded model"),
+    "trusted_load": N_("load_for_inference(path, trusted=True) loads with safe_mode=False"),
+    "trusted_call": N_("load_for_inference(path, trusted=True) returns the loaded model"),
 }
 
 
@@ -256,7 +256,7 @@ def saving_model(name: str = "tiny_cnn", seed: int = 0, classes: int = 3):
 
 
 def _stage_failure(report: dict, what: str) -> CheckError:
-    return stage_error(report, lambda stage, error: (
+    return stage_error(report, lambda stage, error: N_(
         f"{what}: {error}; {SAVING_HINTS.get(stage, '')}. Reread \"{SAVING_SECTION}\"."))
 
 
@@ -276,7 +276,7 @@ def assert_saves_and_loads(save_model_files, load_for_inference, name: str = "ti
 
     model, x = saving_model(name, seed)
     expected = keras.ops.convert_to_numpy(model(x))
-    what = f"save_model_files(model named {name!r}, folder)"
+    what = N_(f"save_model_files(model named {name!r}, folder)")
     report = run_probe("saving_trial", save_model_files, load_for_inference, model, x, folder_name)
 
     def need(key):
@@ -396,7 +396,7 @@ def assert_confusion(confusion_matrix, y_true, y_pred, num_classes: int) -> None
     from ..checks.arrays import assert_array_matches
 
     expected = reference_confusion(y_true, y_pred, num_classes)
-    what = f"confusion_matrix(y_true, y_pred, {num_classes}) on {len(y_true)} labels"
+    what = N_(f"confusion_matrix(y_true, y_pred, {num_classes}) on {len(y_true)} labels")
     found = confusion_matrix(y_true.copy(), y_pred.copy(), num_classes)
     found = np.asarray(found) if not isinstance(found, np.ndarray) else found
     if found.shape != expected.shape:
@@ -448,7 +448,7 @@ def assert_feature_maps(first_conv_feature_maps, kind: str = "sequential", seed:
     model = feature_map_model(kind, seed, filters, image_shape)
     image = np.random.default_rng(seed).uniform(0, 255, image_shape).astype("float32")
     expected = reference_feature_maps(model, image)
-    what = f"first_conv_feature_maps(model, image) on a {kind} model and one {image_shape} image"
+    what = N_(f"first_conv_feature_maps(model, image) on a {kind} model and one {image_shape} image")
     found = first_conv_feature_maps(model, image)
     if isinstance(found, keras.KerasTensor):
         raise CheckError(f"{what} returned a symbolic tensor: call the feature extractor on the image")

@@ -56,9 +56,9 @@ def assert_generator(build_generator, latent_dim: int, batch: int, scale: float 
     images = predict(model, z)
     if images.shape != (batch, 28, 28, 1):
         raise CheckError(f"{what} on a batch of {batch} gave shape {images.shape}, expected ({batch}, 28, 28, 1)")
-    noise = f"noise of scale {scale:g}" if scale != 1 else "normal noise"
+    noise = N_(f"noise of scale {scale:g}") if scale != 1 else N_("normal noise")
     try:
-        assert_output_range(images, -1.0, 1.0, f"{what}'s output for {noise}")
+        assert_output_range(images, -1.0, 1.0, N_(f"{what}'s output for {noise}"))
     except CheckError as error:
         raise CheckError(f'{error}: end with activation="tanh", as the real images are scaled to [-1, 1]; '
                          f"{GENERATOR_SECTION}") from None
@@ -106,9 +106,9 @@ def assert_discriminator(build_discriminator, input_shape: tuple, batch: int, sc
     scores = predict(model, x)
     if scores.shape != (batch, 1):
         raise CheckError(f"{what} on a batch of {batch} gave shape {scores.shape}, expected ({batch}, 1)")
-    inputs = f"inputs of scale {scale:g}" if scale != 1 else "inputs in [-1, 1]"
+    inputs = N_(f"inputs of scale {scale:g}") if scale != 1 else N_("inputs in [-1, 1]")
     try:
-        assert_output_range(scores, 0.0, 1.0, f"{what}'s output for {inputs}")
+        assert_output_range(scores, 0.0, 1.0, N_(f"{what}'s output for {inputs}"))
     except CheckError as error:
         raise CheckError(f'{error}: it is the probability that the image is real, so end with '
                          f'activation="sigmoid"; {DISCRIMINATOR_SECTION}') from None
@@ -266,9 +266,9 @@ def assert_image_grid(plot_image_grid, images: np.ndarray, rows: int, cols: int,
         try:
             fig = plot_image_grid(images, rows=rows, cols=cols) if by_keyword else plot_image_grid(images)
         except (AttributeError, TypeError, IndexError, ValueError) as error:
-            hint = (" plt.subplots(1, 1) returns a single Axes, not an array: pass squeeze=False"
+            hint = (N_(" plt.subplots(1, 1) returns a single Axes, not an array: pass squeeze=False")
                     if rows == 1 or cols == 1 else
-                    f" it is given {len(images)} images: show only the first rows * cols = {rows * cols}"
+                    N_(f" it is given {len(images)} images: show only the first rows * cols = {rows * cols}")
                     if len(images) > rows * cols else "")
             raise CheckError(f"{call} raised {type(error).__name__}: {error}.{hint}; {GRID_SECTION}") from None
         if not isinstance(fig, Figure):
@@ -436,7 +436,7 @@ def assert_sample_grid(SampleGrid, latent_dim: int = 6, rows: int = 2, cols: int
     what = f"SampleGrid(noise of {len(noise)}, rows={rows}, cols={cols})"
     report = run_probe("sample_grid_trial", SampleGrid, generator, noise, rows, cols, weight_sets)
     if report.get("failed"):
-        raise stage_error(report, lambda stage, error: (
+        raise stage_error(report, lambda stage, error: N_(
             f"{what}: {error} (while {stage}): __init__(self, noise, rows=2, cols=4) keeps the noise and calls "
             f"super().__init__(); on_epoch_end(self, epoch, logs=None) reads self.model.generator; "
             f"{PROGRESS_SECTION}"))
@@ -468,12 +468,12 @@ def _grid_slip(grid: np.ndarray, wanted: np.ndarray, rows: int, cols: int) -> st
     if close(grid, wanted):
         return ""
     if close(grid, wanted * 2.0 - 1.0):
-        return "holds the generator's values in [-1, 1]: scale them to [0, 1] with (images + 1) / 2"
+        return N_("holds the generator's values in [-1, 1]: scale them to [0, 1] with (images + 1) / 2")
     images = wanted.reshape(rows, 28, cols, 28).transpose(0, 2, 1, 3).reshape(rows * cols, 28, 28)
     by_column = images.reshape(cols, rows, 28, 28).transpose(1, 2, 0, 3).reshape(rows * 28, cols * 28)
     if rows > 1 and cols > 1 and close(grid, by_column):
-        return (f"holds the images column by column: tile them row by row, image k at row k // {cols} and "
-                f"column k % {cols}")
+        return N_(f"holds the images column by column: tile them row by row, image k at row k // {cols} and "
+                  f"column k % {cols}")
     return ""
 
 

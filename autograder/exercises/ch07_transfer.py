@@ -204,14 +204,15 @@ def assert_counts(model, base_model, n: int, what: str, section: str) -> None:
     training = [layer.name + f" ({_kind(layer)})" for layer in layers_
                 if any(_key(v) in trainable_ids for v in layer.weights)]
     bn = [name for name in training if "BatchNormalization" in name]
-    hint = (f"; BatchNormalization layers must stay frozen whatever n is (reread {SECTION_BN})" if bn else
-            f" (reread {section})")
     top = [layer.name for layer in layers_[len(layers_) - n:]] if n else []
+    # One expression, so that the catalogue holds each whole message this can make.
     raise CheckError(
         f"{what}: expected {want[0]:,} trainable and {want[1]:,} non-trainable parameters, found "
         f"{found[0]:,} and {found[1]:,}. The base has {len(layers_)} layers up to \"features\"; "
         + (f"the top {n} are {top}" if n else "all of them should be frozen")
-        + f"; the base layers that train now: {training or 'none'}{hint}")
+        + f"; the base layers that train now: {training or 'none'}"
+        + (f"; BatchNormalization layers must stay frozen whatever n is (reread {SECTION_BN})" if bn else
+           f" (reread {section})"))
 
 
 def build_on(build_transfer_model, base_model, num_classes: int, what: str):
@@ -273,7 +274,8 @@ def check_split(split_digits, x, y, what: str) -> None:
                 raise CheckError(f"{what}: {name} holds the right images in another order; keep the input's "
                                  f"order (a boolean mask does) (reread {SECTION_SPLIT})")
             first = int(np.argmax(ys != want_y)) if ys.shape == want_y.shape and np.any(ys != want_y) else None
-            where = f" (first difference at position {first}: {ys[first]} instead of {want_y[first]})" if first is not None else ""
+            where = (N_(f" (first difference at position {first}: {ys[first]} instead of {want_y[first]})")
+                     if first is not None else "")
             raise CheckError(f"{what}: {name} differs from the expected split{where} (reread {SECTION_SPLIT})")
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from ...checks import CheckError
 from ...exercises.ch06_gan import STEP_SECTION, StepEffect, loss_value, one_train_step, tiny_models
+from ...i18n.messages import N_
 
 
 def fit_history(GAN, latent_dim: int = 6, batch_size: int = 16, count: int = 48, epochs: int = 2,
@@ -156,8 +157,9 @@ def assert_noise_batch_follows_data(GAN, batch: int = 5, latent_dim: int = 3, im
                            "binary_crossentropy_sum")
     generated = loss_value(after["logs"], "g_loss") / per_image
     both = loss_value(after["logs"], "d_loss") / per_image
-    hint = ("draw the noise with the batch size read from the data, keras.ops.shape(real_images)[0] (or "
-            f"tf.shape(real_images)[0]), never a fixed number: the last batch of an epoch is often smaller; {STEP_SECTION}")
+    hint = N_("draw the noise with the batch size read from the data, keras.ops.shape(real_images)[0] (or "
+              f"tf.shape(real_images)[0]), never a fixed number: the last batch of an epoch is often smaller; "
+              f"{STEP_SECTION}")
     if not np.isclose(generated, batch, rtol=1e-3):
         raise CheckError(f"with a batch of {batch} real images and a loss summed over the images, g_loss counts "
                          f"{generated:.3g} generated images instead of {batch}: {hint}")

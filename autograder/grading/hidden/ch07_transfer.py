@@ -55,14 +55,14 @@ def fit_briefly(model, learning_rate: float = 1e-2, samples: int = 8, seed: int 
         base_variable.assign(variable.value)
 
 
-def assert_value_error(call, what: str, why: str) -> None:
+def assert_value_error(call, what: str, hint: str) -> None:
     try:
         call()
     except ValueError:
         return
     except Exception as error:  # noqa: BLE001 - the wrong kind of error is the failure
-        raise CheckError(f"{what} raised {type(error).__name__}, expected ValueError: {why}") from None
-    raise CheckError(f"{what} should raise ValueError: {why}")
+        raise CheckError(f"{what} raised {type(error).__name__}, expected ValueError: {hint}") from None
+    raise CheckError(f"{what} should raise ValueError: {hint}")
 
 
 def assert_base_frozen(base_model, what: str) -> None:
