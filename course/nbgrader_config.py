@@ -18,6 +18,12 @@ c.CourseDirectory.root = str(course.root)
 c.CourseDirectory.course_id = course.id
 c.CourseDirectory.source_directory = os.path.relpath(course.source, course.root)
 
+# The exchange where the hub's students fetch and submit: the hub and grader images and the hub's
+# commands name it in KERAS_COURSE_EXCHANGE (nbgrader's own default, /usr/local/share/nbgrader/exchange,
+# is not where the docker and k8s profiles mount it).
+if os.environ.get("KERAS_COURSE_EXCHANGE"):
+    c.Exchange.root = os.environ["KERAS_COURSE_EXCHANGE"]
+
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
 # Training cells take seconds on a GPU but can take minutes on a shared CPU grader.

@@ -15,9 +15,9 @@
 # CA_BUNDLE (default /etc/ssl/certs/ca-certificates.crt): this machine's CA bundle, lent to pip as a
 # BuildKit secret for the build only, never written into an image (where a proxy re-signs PyPI's
 # certificates, pip in a container needs it). CA_BUNDLE= (empty) lends none.
-# Cached: the Debian image and the base are built once; pip's downloads sit in a BuildKit cache
-# mount shared by all images; requirements are a layer of their own, so a change to the course's
-# code rebuilds in seconds. The student images' MNIST and ImageNet weights are fetched when the
+# Cached: the Debian image and the base are built once; each image's requirements are a layer of
+# their own, so a rebuild, or a change to the course's code, takes seconds. (pip's HTTP cache cannot
+# help across images here: the index's files come without cache headers, so pip stores none.) The student images' MNIST and ImageNet weights are fetched when the
 # build can reach them, else listed in /opt/keras/MISSING (ASSETS=required makes that an error).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -67,9 +67,14 @@ say "${LOCAL_BASE}"
 docker_build --quiet -f docker/local-base.Dockerfile --build-arg "DEBIAN_IMAGE=${DEBIAN_IMAGE}" \
     -t "${LOCAL_BASE}" . >/dev/null
 
-if [[ " ${IMAGES[*]} " == *" student-"* ]]; then
+# The release again only when a notebook, a translation or the manifest changed since the last one
+# (nbgrader takes a minute and a half for the fourteen assignments).
+stamp=course/release/.released-by-build-local
+if [[ " ${IMAGES[*]} " == *" student-"* ]] && { [ ! -e "${stamp}" ] || \
+        [ -n "$(find source translations course/course.toml course/nbgrader_config.py -newer "${stamp}" -print -quit)" ]; }; then
     say "course/release (keras-course release --lang all)"
     (cd course && "${KERAS_COURSE}" release --lang all >/dev/null)
+    touch "${stamp}"
 fi
 
 common=(--build-arg "BASE_IMAGE=${LOCAL_BASE}" --label org.keras-course.base=local)

@@ -3,7 +3,7 @@
 # root. The proxy is a container of its own (docker/compose.yaml).
 # BASE_IMAGE: docker-stacks' foundation; docker/build-local.sh passes a Debian stand-in instead.
 # PIP_CERT and the ca-bundle secret: a CA bundle for pip at build time only (build-local.sh), never
-# stored in the image; pip's cache is a build cache mount, shared by every image, never a layer.
+# stored in the image.
 ARG BASE_IMAGE=quay.io/jupyter/docker-stacks-foundation:2026-08-07
 FROM ${BASE_IMAGE}
 
@@ -17,14 +17,14 @@ ARG PIP_CERT
 # The pinned requirements first, in a layer of their own: a change to the course's code reinstalls
 # only the package, not TensorFlow. rfc3987-syntax goes: 2 CPU-s of imports at every start (Makefile).
 COPY requirements.txt requirements-course.txt requirements-hub.txt docker/hub-requirements.txt ./
-RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=ca-bundle \
-    pip install -r requirements.txt -r hub-requirements.txt \
+RUN --mount=type=secret,id=ca-bundle \
+    pip install --no-cache-dir -r requirements.txt -r hub-requirements.txt \
     && pip uninstall --yes rfc3987-syntax
 COPY pyproject.toml ./
 COPY autograder/ autograder/
 COPY docker/package-readme.md README.md
-RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=ca-bundle \
-    pip install --no-deps . \
+RUN --mount=type=secret,id=ca-bundle \
+    pip install --no-cache-dir --no-deps . \
     && rm -rf /tmp/build
 COPY hub_config/ /srv/hub_config/
 

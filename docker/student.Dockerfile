@@ -24,8 +24,8 @@ ARG PIP_CERT
 # (the formgrader is the hub's service). rfc3987-syntax goes: jsonschema imports it when present
 # and it costs 2 CPU-s at every server start.
 COPY requirements.txt requirements-course.txt requirements-gpu.txt requirements-hub.txt ./
-RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=ca-bundle \
-    pip install -r "${REQUIREMENTS}" jupyterhub==6.1.1 \
+RUN --mount=type=secret,id=ca-bundle \
+    pip install --no-cache-dir -r "${REQUIREMENTS}" jupyterhub==6.1.1 \
     && for tool in formgrader create-assignment course-list; do \
          jupyter labextension disable --level=sys_prefix "@jupyter/nbgrader:${tool}"; done \
     && for tool in formgrader course_list; do \
@@ -38,9 +38,9 @@ RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=ca-bundle 
 COPY pyproject.toml ./
 COPY autograder/ autograder/
 COPY docker/package-readme.md README.md
-RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=ca-bundle \
+RUN --mount=type=secret,id=ca-bundle \
     rm -rf autograder/grading autograder/instructor \
-    && pip install --no-deps .
+    && pip install --no-cache-dir --no-deps .
 
 # MNIST and the keras.applications weights the chapters use, fetched now so that students never
 # wait for a download and a cluster without internet still works.

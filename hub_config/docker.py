@@ -29,6 +29,7 @@ PROXY_HOST = "proxy"
 EXCHANGE_VOLUME = f"{PROJECT}-exchange"
 EXCHANGE = "/srv/nbgrader/exchange"  # where docker/student_nbgrader_config.py looks for it
 FIRST_USER_UID = 10000  # above any account of the images (jovyan is 1000)
+USERS_GID = 100  # the group "users", as docker-stacks' NB_GID
 ALL_GPUS = {"Driver": "nvidia", "Count": -1, "Capabilities": [["gpu"]]}
 
 
@@ -42,6 +43,11 @@ class CourseSpawner(SystemUserSpawner):
 
     def _user_id_default(self):
         return FIRST_USER_UID + self.user.id
+
+    def _group_id_default(self):
+        # SystemUserSpawner asks the hub's /etc/passwd, where these users are not (found by the
+        # docker test: no server could start).
+        return USERS_GID
 
 
 c.JupyterHub.spawner_class = CourseSpawner  # noqa: F821 (c and settings: see the docstring)
@@ -71,9 +77,7 @@ c.DockerSpawner.env_keep = [name for name in c.Spawner.env_keep  # noqa: F821
 
 def pass_language(spawner):
     """The user's language (LTI launch, else KERAS_COURSE_USER_LANGUAGES) into their server's environment."""
-    launched = user_language.UserLanguages(settings.launched_languages).get(spawner.user.name)  # noqa: F821
-    lang = user_language.hub_language(launched, settings.user_languages.get(spawner.user.name))  # noqa: F821
-    spawner.environment = {**spawner.environment, "KERAS_COURSE_LANG": lang}
+    user_language.pass_to_server(spawner, settings)  # noqa: F821
 
 
 c.DockerSpawner.pre_spawn_hook = pass_language

@@ -3,6 +3,7 @@
 import ast
 import os
 import shutil
+import tomllib
 from pathlib import Path
 
 import nbformat
@@ -11,6 +12,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = ROOT / "course"
 SOURCE = ROOT / "source"
+# The instructor's notebooks, one per chapter as course.toml names them: not a glob of source/,
+# where `keras-course release --lang all` also builds each translation (source/<id>_zh_CN/).
+CHAPTER_NOTEBOOKS = sorted(SOURCE / chapter["id"] / f"{chapter['id']}.ipynb"
+                           for chapter in tomllib.loads((COURSE / "course.toml").read_text())["chapters"])
 
 # Tests never try to download MNIST: the offline fallback is what CI has anyway.
 os.environ.setdefault("KERAS_COURSE_DATA", "digits")

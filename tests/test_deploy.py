@@ -88,9 +88,9 @@ def test_image_is_pinned_non_root_and_probed(dockerfile):
 
 
 @pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.name)
-def test_pip_gets_the_ca_bundle_as_a_build_secret_and_its_cache_as_a_mount(dockerfile):
+def test_pip_gets_the_ca_bundle_as_a_build_secret(dockerfile):
     """build-local.sh lends this machine's CA bundle to pip: as a BuildKit secret (never a layer)
-    named by a build argument (never in the image's environment); pip's cache is a cache mount."""
+    named by a build argument (never in the image's environment)."""
     steps = instructions(dockerfile)
     assert ("ARG", "PIP_CERT") in steps, f"{dockerfile.name}: ARG PIP_CERT (no default) is missing"
     assert not [args for name, args in steps if name == "ENV" and "PIP_CERT" in args]
@@ -99,8 +99,7 @@ def test_pip_gets_the_ca_bundle_as_a_build_secret_and_its_cache_as_a_mount(docke
     assert installs
     for args in installs:
         assert "--mount=type=secret,id=ca-bundle" in args, args[:120]
-        assert "--mount=type=cache,target=/root/.cache/pip" in args, args[:120]
-        assert "--no-cache-dir" not in args and "PIP_NO_CACHE_DIR" not in dockerfile.read_text()
+        assert "--no-cache-dir" in args, args[:120]  # no pip cache left in a layer
     # the base is a build argument whose default stays the production one
     assert instructions(dockerfile)[0][0] == "ARG" and instructions(dockerfile)[0][1].startswith("BASE_IMAGE=")
 
@@ -228,7 +227,7 @@ def student_package_files() -> list[str]:
     steps = instructions(DOCKER / "student.Dockerfile")
     copied = [f for f in context_files(ROOT, ROOT_RULES) if f.startswith("autograder/")]
     assert any(name == "COPY" and args.split()[0] == "autograder/" for name, args in steps)
-    install = next(args for name, args in steps if name == "RUN" and "pip install --no-deps ." in args)
+    install = next(args for name, args in steps if name == "RUN" and "--no-deps ." in args)
     before_install = install.split("pip install")[0]
     removed = re.findall(r"rm -rf ((?:autograder/[\w/]+\s*)+)", before_install)
     gone = [path for group in removed for path in group.split()]
@@ -343,6 +342,8 @@ def test_docker_profile_gives_each_user_a_uid_home_gpu_and_limits(tmp_path, monk
     config = load_hub_config("docker", tmp_path, monkeypatch)
     alice, bob = spawner_for(config, 1, "alice"), spawner_for(config, 2, "bob")
     assert alice.user_id != bob.user_id and min(alice.user_id, bob.user_id) >= 10000
+    # Neither uid nor gid comes from the hub's /etc/passwd, where LTI and OAuth users are not.
+    assert alice.group_id == 100 and bob.group_id == 100
     assert alice.run_as_root  # only to switch to the user's uid (docker-stacks' start script)
     binds = alice.volume_binds
     assert binds["keras-course-user-alice"]["bind"] == "/home/alice"

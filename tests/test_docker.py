@@ -16,6 +16,7 @@ starts one when run as root (Makefile: docker-engine). Artifacts: test-artifacts
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -34,7 +35,8 @@ import requests
 from autograder.hub import free_port_block
 from autograder.hub_client import HubUser
 from bad_submissions import CHAPTER_POINTS
-from conftest import ROOT, SOURCE, copy_course
+from conftest import CHAPTER_NOTEBOOKS, ROOT, copy_course
+from forged_submissions import hidden_lines
 from test_hub import CHAPTER, CHROMIUM, CHROMIUM_ARGS, NOTEBOOK, feedback_score, fetch_fill_submit
 
 pytestmark = [pytest.mark.slow, pytest.mark.docker]
@@ -87,6 +89,19 @@ def images():
 
 # -- the images, as built ------------------------------------------------------------------------
 
+PATTERNS = "/kc-grep-patterns"  # where a grep's patterns are mounted; excluded from its own search
+
+
+def grep_image(image: str, patterns: list[str], folder: Path, timeout: float = 900) -> subprocess.CompletedProcess:
+    """grep -F over the image's whole filesystem, as root: exit status 1 when nothing matches."""
+    listed = folder / "patterns"
+    listed.write_text("\n".join(patterns) + "\n")
+    listed.chmod(0o644)
+    return in_image(image, "grep", "-rlF", "-f", PATTERNS, f"--exclude={PATTERNS[1:]}", "--exclude-dir=proc",
+                    "--exclude-dir=sys", "--exclude-dir=dev", "/", user="0", mounts=[(listed, PATTERNS)],
+                    check=False, timeout=timeout)
+
+
 def in_image(image: str, *command: str, user: str | None = None, mounts=(), check=True, timeout=600):
     args = ["docker", "run", "--rm", "--network", "none", "--entrypoint", command[0]]
     if user:
@@ -109,33 +124,58 @@ def test_the_grader_image_passes_its_own_probe(images):
     in_image(GRADER, *probe[1:])
 
 
+def pem_lines(text: str) -> set[str]:
+    """One line from inside each certificate of a PEM bundle (its 6th: far from the shared header)."""
+    return {block.splitlines()[5] for block in re.findall(r"-----BEGIN CERTIFICATE-----\n(.*?)-----END", text, re.S)
+            if len(block.splitlines()) > 6}
+
+
+@pytest.mark.parametrize("name", [HUB, GRADER, STUDENT])
+def test_this_machines_ca_bundle_is_in_no_image(images, name, tmp_path):
+    # build-local.sh lends it to pip as a build secret: not in the environment, history or files.
+    assert not [v for v in images[name]["Config"]["Env"] if v.startswith("PIP_CERT")]
+    history = run("docker", "history", "--no-trunc", "--format", "{{.CreatedBy}}", name).stdout
+    assert "BEGIN CERTIFICATE" not in history
+    ca_bundle = Path(os.environ.get("CA_BUNDLE") or "/etc/ssl/certs/ca-certificates.crt")
+    if not ca_bundle.is_file():
+        pytest.skip(f"no CA bundle at {ca_bundle}")
+    debian = in_image(name, "cat", "/etc/ssl/certs/ca-certificates.crt", check=False).stdout
+    own = pem_lines(ca_bundle.read_text()) - pem_lines(debian)  # this machine's roots, not Debian's
+    if not own:
+        return  # nothing on this machine that a public image would not hold anyway
+    found = grep_image(name, sorted(own), tmp_path)
+    assert found.returncode == 1, f"this machine's CA certificates are in {name}:\n{found.stdout}"
+
+
 def hidden_test_lines() -> list[str]:
-    """Lines that only the hidden tests of the instructor's notebooks hold (not the release)."""
-    hidden, released = set(), set()
-    for notebook in sorted(SOURCE.glob("ch*/ch*.ipynb")):
-        for cell in nbformat.read(notebook, as_version=4).cells:
-            inside = False
-            for line in cell.source.splitlines():
-                if "### BEGIN HIDDEN TESTS" in line:
-                    inside = True
-                elif "### END HIDDEN TESTS" in line:
-                    inside = False
-                elif inside and len(line.strip()) >= 30:
-                    hidden.add(line.strip())
-                else:
-                    released.add(line.strip())
-    return sorted(hidden - released)
+    """The code lines of every chapter's hidden tests that students cannot read anywhere else
+    (tests/forged_submissions.py: not in the release, nor in the package's public half)."""
+    public = "\n".join(path.read_text() for path in (ROOT / "autograder").rglob("*.py")
+                       if not {"grading", "instructor"} & set(path.relative_to(ROOT / "autograder").parts))
+    public += "\n".join(nbformat.writes(released_version(notebook)) for notebook in CHAPTER_NOTEBOOKS)
+    return sorted({line for notebook in CHAPTER_NOTEBOOKS for line in hidden_lines(notebook, public)})
+
+
+def released_version(notebook: Path):
+    """The notebook less its hidden tests' lines: what the release keeps of each cell."""
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        cell.source = re.sub(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", "", cell.source, flags=re.S)
+    return nb
 
 
 def test_the_student_image_holds_no_instructor_notebook_and_no_hidden_test(images, tmp_path):
     lines = hidden_test_lines()
     assert len(lines) > 50, "the instructor notebooks should hold hidden tests to look for"
-    patterns = tmp_path / "patterns"
-    patterns.write_text("\n".join(["BEGIN HIDDEN TESTS", *lines]) + "\n")
-    patterns.chmod(0o644)
-    found = in_image(STUDENT, "grep", "-rlF", "-f", "/patterns", "/", "--exclude-dir=proc", "--exclude-dir=sys",
-                     "--exclude-dir=dev", user="0", mounts=[(patterns, "/patterns")], check=False)
+    found = grep_image(STUDENT, lines, tmp_path)
     assert found.returncode == 1, f"hidden-test text in the student image:\n{found.stdout}{found.stderr[-2000:]}"
+    # The same search finds what is there: a line of the public checks that students get.
+    public_line = next(line.strip() for line in (ROOT / "autograder" / "student.py").read_text().splitlines()
+                       if len(line.strip()) >= 30)
+    assert grep_image(STUDENT, [public_line], tmp_path).returncode == 0, public_line
+    # nbgrader's marker is in nbgrader's own files; in the course's, it would mean a hidden test
+    marker = in_image(STUDENT, "grep", "-rl", "BEGIN HIDDEN TESTS", "/srv/course", "/home", check=False)
+    assert marker.returncode == 1, marker.stdout
     notebooks = in_image(STUDENT, "find", "/", "-xdev", "-name", "*.ipynb", "-path", "*ch0*", user="0").stdout.split()
     assert notebooks and all(path.startswith("/srv/course/release/") for path in notebooks), notebooks
     grading = in_image(STUDENT, "python", "-c", "import autograder.grading", check=False)
@@ -212,7 +252,9 @@ class Deployment:
         return self("ps", "-q", "hub").stdout.strip()
 
     def user_containers(self) -> list[str]:
-        return run("docker", "ps", "-a", "--format", "{{.Names}}", "--filter", f"name=^{self.project}-").stdout.split()
+        """The users' servers (<project>-<user>; compose's own are <project>_hub_1 or <project>-hub-1)."""
+        return run("docker", "ps", "-a", "--format", "{{.Names}}",
+                   "--filter", f"name=^/?{self.project}-student").stdout.split()
 
     def wait_ready(self, timeout: float = 300) -> None:
         began = time.monotonic()
@@ -269,7 +311,7 @@ def login(deployment: Deployment, name: str) -> HubUser:
 def graded(deployment):
     """student1 submits the solution through the proxy; the instructor grades in the grader image."""
     student = login(deployment, "student1")
-    student.start_server = _with_timeout(student.start_server, 300)
+    student.start_server = functools.partial(student.start_server, timeout=300)  # a first container start
     fetch_fill_submit(student, "keras-course")
     deployment.grader("collect", CHAPTER, entrypoint="nbgrader")
     deployment.grader("grade", CHAPTER)
@@ -277,8 +319,11 @@ def graded(deployment):
     return student
 
 
-def _with_timeout(start_server, timeout: float):
-    return lambda: start_server(timeout=timeout)
+def server_uid(container: str) -> int:
+    """The uid that the user's Jupyter server runs as (``docker top`` needs the pid column)."""
+    rows = [row.split(None, 2) for row in run("docker", "top", container, "-eo", "pid,uid,args").stdout.splitlines()[1:]]
+    # not tini, pid 1, which stays root to pass signals on: the server it started
+    return int(next(uid for _, uid, args in rows if "singleuser" in args and not args.startswith("tini")))
 
 
 def inspect(container: str) -> dict:
@@ -296,31 +341,37 @@ def test_the_students_server_is_a_container_with_its_own_uid_limits_and_volumes(
     container = inspect(name)
     assert container["Config"]["Image"] == STUDENT
     assert container["HostConfig"]["Memory"] == 3 * 1024 ** 3
-    assert container["HostConfig"]["NanoCpus"] == 1_000_000_000
+    host = container["HostConfig"]  # DockerSpawner sets the CPU limit as a CFS quota per period
+    cpus = host["NanoCpus"] / 1e9 if host["NanoCpus"] else host["CpuQuota"] / host["CpuPeriod"]
+    assert cpus == float(CPU_LIMIT)
     mounts = {m.get("Name"): m["Destination"] for m in container["Mounts"]}
     assert mounts[f"{deployment.project}-user-student1"] == "/home/student1"
     assert mounts[f"{deployment.project}-exchange"] == "/srv/nbgrader/exchange"
-    uids = {line.split(None, 1)[0] for line in run("docker", "top", name, "-eo", "uid,args").stdout.splitlines()[1:]
-            if "singleuser" in line}
-    assert uids and all(int(uid) >= 10000 for uid in uids), uids
+    assert server_uid(name) >= 10000  # 10000 + the user's id: a uid of their own, not jovyan's
 
 
-def test_the_students_container_becomes_healthy(deployment, graded):
-    name = f"{deployment.project}-student1"
-    for _ in range(60):
-        health = inspect(name)["State"].get("Health", {}).get("Status")
-        if health == "healthy":
+def wait_healthy(container: str, timeout: float = 240) -> None:
+    """Until Docker's HEALTHCHECK of ``container`` says healthy (the images' probes, run for real)."""
+    began, health = time.monotonic(), None
+    while time.monotonic() - began < timeout:
+        health = inspect(container)["State"].get("Health", {})
+        if health.get("Status") == "healthy":
             return
         time.sleep(3)
-    raise AssertionError(f"{name} is {health}: {inspect(name)['State'].get('Health')}")
+    raise AssertionError(f"{container} is not healthy after {timeout:.0f} s: {health}")
+
+
+def test_the_students_container_and_the_hub_pass_their_probes(deployment, graded):
+    wait_healthy(f"{deployment.project}-student1")
+    wait_healthy(deployment.hub_container())
 
 
 def test_another_student_cannot_list_the_submissions_or_see_a_home(deployment, graded):
     student2 = login(deployment, "student2")
     student2.start_server(timeout=300)
     name = f"{deployment.project}-student2"
-    uid = next(line.split(None, 1)[0] for line in run("docker", "top", name, "-eo", "uid,args").stdout.splitlines()[1:]
-               if "singleuser" in line)
+    uid = str(server_uid(name))
+    assert uid != str(server_uid(f"{deployment.project}-student1"))
     as_student2 = ["docker", "exec", "-u", uid, name]
     listing = run(*as_student2, "ls", "/srv/nbgrader/exchange/keras-course/inbound", check=False)
     assert listing.returncode != 0 and "Permission denied" in listing.stderr, listing

@@ -18,10 +18,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import ROOT, SOURCE
+from conftest import CHAPTER_NOTEBOOKS, ROOT
 
 PACKAGE = ROOT / "autograder"
-NOTEBOOKS = sorted(SOURCE.glob("ch*/ch*.ipynb"))
+NOTEBOOKS = CHAPTER_NOTEBOOKS
 HIDDEN_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS\n(.*?)^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
 
 # The grader's entry points: the only modules outside autograder/grading/ that may import it.
