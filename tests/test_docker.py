@@ -244,9 +244,10 @@ class Deployment:
     def __call__(self, *args: str, timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess:
         return run(*self.compose, *args, env=self.env, timeout=timeout, check=check)
 
-    def grader(self, *args: str, entrypoint: str | None = None) -> str:
+    def grader(self, *args: str, entrypoint: str | None = None, stderr: bool = False) -> str:
         extra = ["--entrypoint", entrypoint] if entrypoint else []
-        return self("run", "--rm", "-T", *extra, "grader", *args, timeout=900).stdout
+        result = self("run", "--rm", "-T", *extra, "grader", *args, timeout=900)
+        return result.stdout + (result.stderr if stderr else "")
 
     def hub_container(self) -> str:
         return self("ps", "-q", "hub").stdout.strip()
@@ -309,14 +310,33 @@ def login(deployment: Deployment, name: str) -> HubUser:
 
 @pytest.fixture(scope="module")
 def graded(deployment):
-    """student1 submits the solution through the proxy; the instructor grades in the grader image."""
+    """student1 submits the solution through the proxy, student3 the solution with a probe of the
+    grader's files; the instructor grades in the grader image."""
     student = login(deployment, "student1")
     student.start_server = functools.partial(student.start_server, timeout=300)  # a first container start
     fetch_fill_submit(student, "keras-course")
+    prober = login(deployment, "student3")
+    prober.start_server = functools.partial(prober.start_server, timeout=300)
+    fetch_fill_submit(prober, "keras-course", extra_cell=PROBE)
     deployment.grader("collect", CHAPTER, entrypoint="nbgrader")
-    deployment.grader("grade", CHAPTER)
+    deployment.graded_output = deployment.grader("grade", CHAPTER, stderr=True)
     deployment.grader("feedback", CHAPTER, "--release")
     return student
+
+
+# A submission's own cell, run by the grader: what can it read or write of the instructor's files?
+PROBE = """
+probe_results = []
+for probe_path, probe_mode in [("/srv/keras-course/source/ch05_cnn/ch05_cnn.ipynb", "rb"),
+                               ("/srv/keras-course/course/gradebook.db", "rb"),
+                               ("/srv/keras-course/course/gradebook.db", "ab")]:
+    try:
+        open(probe_path, probe_mode).close()
+        probe_results.append(f"PROBE-OPENED {probe_mode} {probe_path}")
+    except OSError as probe_error:
+        probe_results.append(f"PROBE-BLOCKED {probe_mode} {probe_path}: {type(probe_error).__name__}")
+print("\\n".join(probe_results))
+"""
 
 
 def server_uid(container: str) -> int:
@@ -334,6 +354,16 @@ def test_the_student_sees_full_marks_in_the_feedback(deployment, graded):
     answer = graded.assignment_action("fetch_feedback", "keras-course", CHAPTER)
     assert {a["assignment_id"]: a for a in answer["value"]}[CHAPTER]["status"] == "submitted"
     assert feedback_score(graded) == f"{CHAPTER_POINTS} / {CHAPTER_POINTS}"
+
+
+def test_student_code_in_the_grader_sees_none_of_the_instructors_files(deployment, graded):
+    # compose gives the grader what the sandbox needs (user namespaces: seccomp) and nothing more
+    assert "no sandbox" not in deployment.graded_output, deployment.graded_output[-2000:]
+    autograded = deployment.course / "autograded" / "student3" / CHAPTER / f"{CHAPTER}.ipynb"
+    cell = next(c for c in nbformat.read(autograded, as_version=4).cells
+                if c.cell_type == "code" and "probe_results" in c.source)
+    printed = "".join(output.get("text", "") for output in cell.outputs)
+    assert printed.count("PROBE-BLOCKED") == 3 and "PROBE-OPENED" not in printed, printed
 
 
 def test_the_students_server_is_a_container_with_its_own_uid_limits_and_volumes(deployment, graded):

@@ -115,15 +115,19 @@ def with_solution(notebook: dict, exercises: set[str] | None = None) -> dict:
     return notebook
 
 
-def fetch_fill_submit(student: HubUser, course_id: str) -> None:
-    """What a student does in JupyterLab's assignment list, over HTTP."""
+def fetch_fill_submit(student: HubUser, course_id: str, extra_cell: str | None = None) -> None:
+    """What a student does in JupyterLab's assignment list, over HTTP (``extra_cell``: code of a
+    cell of their own after the imports, as an attacker would add one)."""
     student.start_server()
     released = {a["assignment_id"]: a["status"] for a in student.assignments(course_id)}
     assert released.get(CHAPTER) == "released", released
     fetched = student.assignment_action("fetch", course_id, CHAPTER)
     assert {a["assignment_id"]: a["status"] for a in fetched["value"]}[CHAPTER] == "fetched"
-    notebook = student.read_file(NOTEBOOK).json()["content"]
-    student.write_notebook(NOTEBOOK, with_solution(notebook))
+    notebook = with_solution(student.read_file(NOTEBOOK).json()["content"])
+    if extra_cell:
+        first = next(i for i, c in enumerate(notebook["cells"]) if c["cell_type"] == "code")
+        notebook["cells"].insert(first + 1, nbformat.v4.new_code_cell(extra_cell))
+    student.write_notebook(NOTEBOOK, notebook)
     submitted = student.assignment_action("submit", course_id, CHAPTER)
     assert submitted["success"], submitted
 
