@@ -56,3 +56,4 @@ test-jax: $(STAMP)
 
 clean:
 	rm -rf $(VENV) work .hub course/release course/submitted course/autograded course/feedback course/gradebook.db
+	rm -rf source/*_zh_CN  # built by `keras-course release --lang all` from translations/

@@ -127,14 +127,11 @@ def apply_at_server_start(environ=None, home: Path | None = None) -> str:
     return lang
 
 
-def apply(home: Path, lang: str, owner: tuple[int, int] | None = None) -> None:
-    """JupyterLab's language for the user, where they have not chosen one themselves."""
+def apply(home: Path, lang: str) -> None:
+    """JupyterLab's language for the user, where they have not chosen one themselves. Run by their
+    own server (apply_at_server_start), so the file is theirs to change."""
     path = home / LAB_SETTINGS
     if path.exists():
         return
-    made = [parent for parent in reversed(path.parents) if home in parent.parents and not parent.exists()]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"locale": LAB_LOCALES[lang]}, indent=4) + "\n", encoding="utf-8")
-    if owner:  # the user's server runs as them and must be able to change it
-        for item in [*made, path]:
-            os.chown(item, *owner)

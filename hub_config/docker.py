@@ -75,12 +75,8 @@ c.DockerSpawner.env_keep = [name for name in c.Spawner.env_keep  # noqa: F821
 
 
 
-def pass_language(spawner):
-    """The user's language (LTI launch, else KERAS_COURSE_USER_LANGUAGES) into their server's environment."""
-    user_language.pass_to_server(spawner, settings)  # noqa: F821
-
-
-c.DockerSpawner.pre_spawn_hook = pass_language
+# The user's language (LTI launch, else KERAS_COURSE_USER_LANGUAGES) into their server's environment.
+c.DockerSpawner.pre_spawn_hook = lambda spawner: user_language.pass_to_server(spawner, settings)  # noqa: F821
 
 # The formgrader's config folder, which the common part points the service at (the users' half of
 # it is baked into the student image as /etc/jupyter/nbgrader_config.py).

@@ -436,11 +436,16 @@ def test_deadlines_shows_the_extension_and_late_days_left_in_the_given_zone(klas
     assert "Mon 2027-01-18 18:59" in capsys.readouterr().out
 
 
-def test_deadlines_without_a_file_shows_the_course_dates(klass, monkeypatch, capsys, tmp_path):
+def as_self_learner(klass, monkeypatch, tmp_path) -> None:
+    """A user with no deadlines file and no exchange, who can see the course's course.toml."""
     monkeypatch.setenv("JUPYTERHUB_USER", "self-learner")
     monkeypatch.setenv("KERAS_COURSE_ROOT", str(klass.root))
     monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / "no-config"))
     monkeypatch.chdir(tmp_path)
+
+
+def test_deadlines_without_a_file_shows_the_course_dates(klass, monkeypatch, capsys, tmp_path):
+    as_self_learner(klass, monkeypatch, tmp_path)
     deadlines(tz="UTC")
     out = capsys.readouterr().out
     assert "Mon 2027-01-18 23:59" in out and "These are the course's dates" in out
@@ -834,12 +839,9 @@ def test_deadlines_speak_the_students_language(klass, monkeypatch, capsys, tmp_p
 
 
 def test_deadlines_without_a_file_say_so_in_the_students_language(klass, monkeypatch, capsys, tmp_path):
-    monkeypatch.setenv("JUPYTERHUB_USER", "self-learner")
-    monkeypatch.setenv("KERAS_COURSE_ROOT", str(klass.root))
-    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path / "no-config"))
+    as_self_learner(klass, monkeypatch, tmp_path)
     monkeypatch.setenv("JPY_SESSION_NAME", "/home/self-learner/ch01_setup_zh_CN.ipynb")  # a Chinese notebook
     monkeypatch.setenv("KERAS_COURSE_LANG", "en")
-    monkeypatch.chdir(tmp_path)
     deadlines(tz="UTC")
     out = capsys.readouterr().out
     assert out.startswith("late 的截止时间（时间按 UTC 显示）：") and "周一 2027-01-18 23:59" in out

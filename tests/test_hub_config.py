@@ -89,7 +89,7 @@ def test_the_k8s_profile_loads_the_common_part_only(load_hub_config):
 def test_the_k8s_profile_passes_each_users_language_to_their_server(tmp_path, monkeypatch):
     """hub_config/k8s/values.yaml, as the chart runs its hub.extraConfig: KubeSpawner's
     pre_spawn_hook puts the user's language in their server's environment (their LTI launch's,
-    else KERAS_COURSE_USER_LANGUAGES, else English), as the docker profile's pass_language does,
+    else KERAS_COURSE_USER_LANGUAGES, else English), as the docker profile's hook does,
     and the server starts through autograder.singleuser, which hands it to JupyterLab. The values,
     merged with the chart's defaults, still match the chart's schema."""
     from types import SimpleNamespace

@@ -31,15 +31,34 @@ def test_the_users_own_choice_wins_then_the_launch_then_the_hubs_setting(tmp_pat
     assert lab_language(tmp_path) == "en"
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="giving files to another user needs root")
-def test_the_settings_belong_to_the_user_whose_server_changes_them(tmp_path):
+@pytest.mark.skipif(os.geteuid() != 0, reason="starting a server as another user needs root")
+def test_the_settings_belong_to_the_user_whose_server_changes_them():
+    # The server writes them at its start, as the user (autograder/singleuser.py).
     import pwd
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from autograder.hub import users_python
 
     nobody = pwd.getpwnam("nobody")
-    apply(tmp_path, "zh_CN", (nobody.pw_uid, nobody.pw_gid))
-    for path in [tmp_path / ".jupyter", tmp_path / LAB_SETTINGS]:
-        assert path.stat().st_uid == nobody.pw_uid
-    assert tmp_path.stat().st_uid == 0  # the home itself is make_home's business
+    top = Path(tempfile.mkdtemp(prefix="keras-course-home-"))
+    home = top / "nobody"
+    try:
+        top.chmod(0o755)
+        home.mkdir()
+        os.chown(home, nobody.pw_uid, nobody.pw_gid)
+        python = users_python(HubSettings.from_env({"KERAS_COURSE_HUB_DIR": str(top / "hub")}))
+        started = subprocess.run([str(python), "-c", "from autograder.user_language import apply_at_server_start;"
+                                  "print(apply_at_server_start())"], user=nobody.pw_uid, group=nobody.pw_gid,
+                                 env={"HOME": str(home), "KERAS_COURSE_LANG": "zh_CN"}, cwd="/",
+                                 capture_output=True, text=True)
+        assert started.stdout.strip() == "zh_CN", started.stderr
+        for path in [home / ".jupyter", home / LAB_SETTINGS]:
+            assert path.stat().st_uid == nobody.pw_uid
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
 
 
 def test_launched_languages_are_kept_per_user(tmp_path):
